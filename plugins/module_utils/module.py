@@ -1,0 +1,159 @@
+# Copyright (c) 2026, coreweave.sandbox contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The base every coreweave.sandbox module is built on: API options, client, result, check and diff mode."""
+
+from __future__ import annotations
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+
+from ansible_collections.coreweave.sandbox.plugins.module_utils.client import (
+    DEFAULT_ENDPOINT,
+    HAS_REQUESTS,
+    REQUESTS_IMPORT_ERROR,
+    SandboxApiError,
+    SandboxClient,
+)
+from ansible_collections.coreweave.sandbox.plugins.module_utils.compare import (
+    NO_RULES,
+    apply_fields,
+    changed_fields,
+    has_path,
+    managed_view,
+    update_request,
+)
+
+TOKEN_ENV = "COREWEAVE_API_TOKEN"
+ENDPOINT_ENV = "COREWEAVE_API_ENDPOINT"
+
+
+def api_argument_spec():
+    """The options every module takes; documented once in the ``coreweave.sandbox.api`` doc fragment."""
+    return dict(
+        api_token=dict(type="str", no_log=True, fallback=(env_fallback, [TOKEN_ENV])),
+        api_endpoint=dict(type="str", default=DEFAULT_ENDPOINT, fallback=(env_fallback, [ENDPOINT_ENV])),
+        validate_certs=dict(type="bool", default=True),
+        ca_path=dict(type="path"),
+        api_timeout=dict(type="float", default=30.0),
+        api_retries=dict(type="int", default=5),
+    )
+
+
+class SandboxModule:
+    """An ``AnsibleModule`` with the API options, one client, and the shared present/absent logic."""
+
+    def __init__(self, argument_spec, **kwargs):
+        spec = api_argument_spec()
+        spec.update(argument_spec)
+        kwargs.setdefault("supports_check_mode", True)
+        self.module = AnsibleModule(argument_spec=spec, **kwargs)
+        self.params = self.module.params
+        self.check_mode = self.module.check_mode
+        self.result = {"changed": False}
+        self._diff = {"before": {}, "after": {}}
+        self._client = None
+        if not HAS_REQUESTS:
+            self.module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+        self._check_api_options()
+
+    def _check_api_options(self):
+        if not self.params["api_token"]:
+            self.fail(
+                "No API token: set the api_token option or the %s environment variable." % TOKEN_ENV,
+            )
+        endpoint = self.params["api_endpoint"] or ""
+        if not endpoint.startswith(("https://", "http://")):
+            self.fail("api_endpoint must be an http:// or https:// URL, got %r." % endpoint)
+        if self.params["api_timeout"] <= 0:
+            self.fail("api_timeout must be a positive number of seconds, got %s." % self.params["api_timeout"])
+        if self.params["api_retries"] < 0:
+            self.fail("api_retries must be zero or more, got %s." % self.params["api_retries"])
+        if not self.params["validate_certs"]:
+            self.module.warn("validate_certs is false: the API's TLS certificate is not verified.")
+
+    @property
+    def client(self):
+        if self._client is None:
+            self._client = SandboxClient(
+                self.params["api_endpoint"],
+                self.params["api_token"],
+                validate_certs=self.params["validate_certs"],
+                ca_path=self.params["ca_path"],
+                timeout=self.params["api_timeout"],
+                retries=self.params["api_retries"],
+                log=self.module.debug,
+            )
+        return self._client
+
+    def fail(self, msg, **kwargs):
+        result = dict(self.result)
+        result.update(kwargs)
+        result["msg"] = msg
+        self.module.fail_json(**result)
+
+    def fail_api(self, err, prefix=None):
+        """Fail with the shared error shape of a :class:`SandboxApiError`."""
+        result = err.to_result()
+        if prefix:
+            result["msg"] = prefix + ": " + result["msg"]
+        self.fail(result.pop("msg"), **result)
+
+    def set_diff(self, before, after):
+        self._diff = {"before": before, "after": after}
+
+    def exit(self, **kwargs):
+        self.result.update(kwargs)
+        if self.module._diff:
+            self.result["diff"] = self._diff
+        self.module.exit_json(**self.result)
+
+    def call(self, func, *args, **kwargs):
+        """Run a client call; an API error ends the module with the shared failure shape."""
+        try:
+            return func(*args, **kwargs)
+        except SandboxApiError as err:
+            self.fail_api(err)
+
+    def ensure_present(self, current, desired, fields, create, update, rules=NO_RULES, user_paths=None):
+        """Create or update one resource so that its managed ``fields`` equal ``desired``.
+
+        ``current`` is the resource as read (``None`` when absent), ``desired`` the wire form of what
+        the task asks. ``create(desired)`` and ``update(body, mask)`` perform the write and return the
+        resource; neither is called in check mode, where the predicted resource is returned instead.
+        Returns the resulting wire resource and sets ``changed`` and the diff.
+        """
+        if current is None:
+            self.result["changed"] = True
+            self.set_diff({}, managed_view(desired, fields, user_paths))
+            if self.check_mode:
+                return apply_fields({}, desired, fields)
+            return self.call(create, desired)
+
+        changed = changed_fields(desired, current, fields, rules)
+        predicted = apply_fields(current, desired, [pair for pair in fields if pair in changed])
+        self.set_diff(
+            managed_view(current, _present_in(desired, fields), user_paths),
+            managed_view(predicted, _present_in(desired, fields), user_paths),
+        )
+        if not changed:
+            return current
+        self.result["changed"] = True
+        if self.check_mode:
+            return predicted
+        body, mask = update_request(desired, changed)
+        return self.call(update, body, mask)
+
+    def ensure_absent(self, current, delete, fields=(), user_paths=None):
+        """Delete the resource when it exists; ``delete()`` is not called in check mode."""
+        if current is None:
+            return False
+        self.result["changed"] = True
+        self.set_diff(managed_view(current, fields, user_paths), {})
+        if not self.check_mode:
+            self.call(delete)
+        return True
+
+
+def _present_in(desired, fields):
+    return [pair for pair in fields if has_path(desired, pair[1])]
