@@ -35,6 +35,13 @@ $(VENV_LATEST)/.done: requirements/runtime.txt requirements/dev.txt emulator/pyp
 	$(VENV_LATEST)/bin/pip install $(PIP_FLAGS) '$(CORE_LATEST)' -r requirements/dev.txt -e emulator
 	touch $@
 
+# ansible-test builds its sanity environments with a pip bootstrap script that it downloads from a host outside
+# the package registries; the documented alternative is a script placed in its cache, which this provides.
+PIP_BOOTSTRAP := $(HOME)/.ansible/test/cache/get_pip_24_2.py
+$(PIP_BOOTSTRAP): tools/pip_bootstrap.py
+	mkdir -p $(dir $@)
+	cp tools/pip_bootstrap.py $@
+
 setup: $(VENV)/.done
 
 # ansible-test wants the collection at ansible_collections/coreweave/sandbox: copy it there, fresh each run.
@@ -43,6 +50,8 @@ collection:
 	mkdir -p $(COLLECTION)
 	for item in $(COLLECTION_CONTENT); do [ -e "$$item" ] && cp -a "$$item" $(COLLECTION)/; done; true
 	rm -rf $(COLLECTION)/tests/output
+	printf "tests/output/\n" > $(COLLECTION)/.gitignore
+	cd $(COLLECTION) && git init -q && git add -A
 
 emulator: setup
 	$(VENV)/bin/python -m sandbox_emulator --config emulator/demo-config.toml --port $(EMULATOR_PORT) --test-control
@@ -57,7 +66,7 @@ lint: setup
 changelog-lint: setup
 	$(VENV)/bin/antsibull-changelog lint
 
-sanity: setup collection
+sanity: setup collection $(PIP_BOOTSTRAP)
 	cd $(COLLECTION) && $(CURDIR)/$(VENV)/bin/ansible-test sanity --venv --python 3.11 --color no
 
 units: setup collection
