@@ -1,0 +1,3 @@
+from sandbox_emulator.cli import main
+
+raise SystemExit(main())
