@@ -46,6 +46,7 @@ CONTROL_ROUTES = Map(
         Rule("/faults", endpoint="faults", methods=["GET", "POST", "DELETE"]),
         Rule("/requests", endpoint="requests", methods=["GET", "DELETE"]),
         Rule("/counters", endpoint="counters", methods=["GET"]),
+        Rule("/config", endpoint="config", methods=["GET", "POST"]),
     ],
     strict_slashes=False,
     merge_slashes=False,
@@ -85,6 +86,24 @@ class EmulatorApp:
         self.store = store or Store()
         self.service = Service(config, self.store)
         self.control = Control()
+        self._start_switches = self._switches()
+
+    def _switches(self) -> dict:
+        return {"listKey": self.config.list_key, "emitZeroValues": self.config.emit_zero_values}
+
+    def _set_switches(self, body: dict) -> dict:
+        unknown = sorted(set(body) - {"listKey", "emitZeroValues"})
+        if unknown:
+            raise ApiError(400, 3, f"config.{unknown[0]} is not a known switch")
+        list_key = body.get("listKey", self.config.list_key)
+        if list_key not in ("runners", "managedRunners"):
+            raise ApiError(400, 3, "config.list_key must be runners or managedRunners")
+        emit_zero = body.get("emitZeroValues", self.config.emit_zero_values)
+        if not isinstance(emit_zero, bool):
+            raise ApiError(400, 3, "config.emit_zero_values must be a boolean")
+        self.config.list_key = list_key
+        self.config.emit_zero_values = emit_zero
+        return self._switches()
 
     def __call__(self, environ, start_response):
         request = Request(environ)
@@ -274,7 +293,10 @@ class EmulatorApp:
         if endpoint == "reset":
             self.service.reset()
             control.reset()
+            self._set_switches(self._start_switches)
             return {}
+        if endpoint == "config":
+            return self._set_switches(body) if request.method == "POST" else self._switches()
         if endpoint == "state":
             return self.service.dump()
         if endpoint == "runner":

@@ -179,3 +179,28 @@ def test_counters(emu):
         "faults": 1,
         "byRoute": {"POST /profile-templates": 1, "POST /managed-runners": 1, "GET /managed-runners/{id}": 2},
     }
+
+
+def test_config_switches_change_at_runtime_and_reset_restores_them(emu):
+    emu.runner("r1")
+    assert emu.control("GET", "/config").json() == {"listKey": "runners", "emitZeroValues": False}
+    response = emu.control("POST", "/config", json={"listKey": "managedRunners", "emitZeroValues": True})
+    assert response.json() == {"listKey": "managedRunners", "emitZeroValues": True}
+    listing = emu.call("GET", "/managed-runners").json()
+    assert [r["identity"]["runnerId"] for r in listing["managedRunners"]] == ["r1"]
+    assert "runners" not in listing
+    assert listing["nextPageToken"] == ""
+    emu.control("POST", "/reset")
+    assert emu.control("GET", "/config").json() == {"listKey": "runners", "emitZeroValues": False}
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ({"listKey": "items"}, "config.list_key must be runners or managedRunners"),
+        ({"emitZeroValues": "yes"}, "config.emit_zero_values must be a boolean"),
+        ({"colour": "blue"}, "config.colour is not a known switch"),
+    ],
+)
+def test_config_switches_reject_bad_values(emu, body, message):
+    assert_error(emu.control("POST", "/config", json=body), 400, 3, message)
