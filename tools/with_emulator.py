@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+
 import tomllib
 
 
