@@ -17,7 +17,7 @@ description:
   - Only the fields the task sets are managed. An update sends exactly the fields that differ, named in the
     update mask; a task that changes nothing sends no write.
 author:
-  - coreweave.sandbox contributors
+  - coreweave.sandbox contributors (@coreweave)
 extends_documentation_fragment:
   - coreweave.sandbox.api
 attributes:
@@ -62,7 +62,7 @@ options:
     default: true
   spec:
     description:
-      - The profile specification: everything a sandbox started from this template inherits.
+      - The profile specification, which every sandbox started from this template inherits.
       - When set, it is the whole desired specification; a field it leaves out is cleared, as the API replaces
         the specification whole.
       - When not set, the specification is not managed. A template created without it gets an empty one,

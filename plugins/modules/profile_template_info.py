@@ -14,7 +14,7 @@ description:
   - Without O(display_name) or O(id), returns every template, reading every page of the list.
   - Needs only a token whose user holds C(SANDBOX_USER).
 author:
-  - coreweave.sandbox contributors
+  - coreweave.sandbox contributors (@coreweave)
 extends_documentation_fragment:
   - coreweave.sandbox.api
 attributes:
