@@ -17,6 +17,7 @@ import json
 import random
 import time
 import traceback
+from urllib.parse import quote
 
 try:
     import requests
@@ -71,7 +72,16 @@ class SandboxApiError(Exception):
     """
 
     def __init__(
-        self, method, route, message, status=None, code=None, details=None, attempts=1, retryable=False, retry_after=None
+        self,
+        method,
+        route,
+        message,
+        status=None,
+        code=None,
+        details=None,
+        attempts=1,
+        retryable=False,
+        retry_after=None,
     ):
         self.method = method
         self.route = route
@@ -94,13 +104,13 @@ class SandboxApiError(Exception):
         if self.status is None:
             what = self.message
         else:
-            what = "HTTP %s" % self.status
+            what = f"HTTP {self.status}"
             if self.code_name:
                 what += " " + self.code_name
             what += ": " + self.message
-        text = "%s %s failed: %s" % (self.method, self.route, what)
+        text = f"{self.method} {self.route} failed: {what}"
         if self.attempts > 1:
-            text += " (after %d attempts)" % self.attempts
+            text += f" (after {self.attempts} attempts)"
         return text
 
     def to_result(self):
@@ -128,20 +138,20 @@ if HAS_REQUESTS:
 
 
 def _build_retry(retries):
-    options = dict(
-        total=retries,
-        connect=retries,
-        read=retries,
-        status=retries,
-        other=0,
-        redirect=0,
-        backoff_factor=BACKOFF_FACTOR,
-        status_forcelist=RETRY_STATUSES,
-        allowed_methods=IDEMPOTENT_METHODS,
-        respect_retry_after_header=True,
-        raise_on_status=False,
-        raise_on_redirect=False,
-    )
+    options = {
+        "total": retries,
+        "connect": retries,
+        "read": retries,
+        "status": retries,
+        "other": 0,
+        "redirect": 0,
+        "backoff_factor": BACKOFF_FACTOR,
+        "status_forcelist": RETRY_STATUSES,
+        "allowed_methods": IDEMPOTENT_METHODS,
+        "respect_retry_after_header": True,
+        "raise_on_status": False,
+        "raise_on_redirect": False,
+    }
     # urllib3 2.x caps and jitters the backoff itself; 1.26 only knows the fixed factor.
     for name, value in (("backoff_max", BACKOFF_MAX), ("backoff_jitter", BACKOFF_FACTOR)):
         try:
@@ -206,7 +216,7 @@ class SandboxClient:
     def request(self, method, route, body=None, params=None):
         """Send one request (urllib3 retries idempotent ones) and return the decoded JSON answer."""
         url = self.base_url + route
-        self._debug("%s %s params=%s body=%s" % (method, route, params, json.dumps(body) if body else "-"))
+        self._debug("{} {} params={} body={}".format(method, route, params, json.dumps(body) if body else "-"))
         try:
             response = self.session.request(
                 method,
@@ -224,7 +234,7 @@ class SandboxClient:
             raise SandboxApiError(
                 method,
                 route,
-                self.scrub("%s: %s" % (kind, _exception_reason(exc))),
+                self.scrub(f"{kind}: {_exception_reason(exc)}"),
                 attempts=attempts,
                 retryable=True,
             ) from None
@@ -234,13 +244,14 @@ class SandboxClient:
         history = getattr(getattr(response.raw, "retries", None), "history", None) or ()
         attempts = 1 + len(history)
         status = response.status_code
-        self._debug("%s %s -> HTTP %s after %d attempt(s)" % (method, route, status, attempts))
+        self._debug(f"{method} {route} -> HTTP {status} after {attempts} attempt(s)")
         if 300 <= status < 400:
             raise SandboxApiError(
                 method,
                 route,
-                "the server answered with a redirect to %s; redirects are never followed"
-                % self.scrub(response.headers.get("Location", "(no location)")),
+                "the server answered with a redirect to "
+                + self.scrub(response.headers.get("Location", "(no location)"))
+                + "; redirects are never followed",
                 status=status,
                 attempts=attempts,
             )
@@ -323,8 +334,20 @@ class SandboxClient:
                 time.sleep(backoff_delay(attempt, err.retry_after))
             landed = recover()
             if landed is not None:
-                self._debug("POST %s: the earlier attempt landed; adopting the resource" % route)
+                self._debug(f"POST {route}: the earlier attempt landed; adopting the resource")
                 return landed
+
+    def find(self, route, key, field, value, alternate_keys=()):
+        """The item of collection ``route`` whose wire ``field`` equals ``value``, ``None`` when there is none.
+
+        The API resolves ``{id}`` in an item path as a UUID first, then as the resource's name; the item
+        answered is checked, and when it is another one (a name that is some other item's UUID) every page
+        of the list is searched instead.
+        """
+        found = self.get_or_none(route + "/" + quote(value, safe=""))
+        if found is None or found.get(field) == value:
+            return found
+        return next((item for item in self.list_all(route, key, alternate_keys) if item.get(field) == value), None)
 
     def list_all(self, route, key, alternate_keys=()):
         """Every item of a list endpoint, following ``nextPageToken`` to the last page."""

@@ -16,6 +16,7 @@ JSON blocks are data, never renamed.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime
 import json
@@ -164,7 +165,7 @@ def normalize(value, rules=NO_RULES, path=""):
         out = {}
         for key, item in value.items():
             if key in OPAQUE_MAPS and isinstance(item, dict):
-                norm = {k: v for k, v in item.items()}
+                norm = dict(item.items())
             else:
                 norm = normalize(item, rules, path + "." + key if path else key)
             if not is_zero(norm):
@@ -201,10 +202,8 @@ def _decode_nested(value):
         out = {}
         for key, item in value.items():
             if key in ENCODED_FIELDS and isinstance(item, str):
-                try:
+                with contextlib.suppress(ValueError):
                     item = json.loads(item)
-                except ValueError:
-                    pass
             out[key] = _decode_nested(item)
         return out
     if isinstance(value, list):

@@ -6,8 +6,12 @@
 
 from __future__ import annotations
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+import copy
+import ipaddress
+import re
+import traceback
 
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 from ansible_collections.coreweave.sandbox.plugins.module_utils.client import (
     DEFAULT_ENDPOINT,
     HAS_REQUESTS,
@@ -24,20 +28,71 @@ from ansible_collections.coreweave.sandbox.plugins.module_utils.compare import (
     update_request,
 )
 
+try:
+    import jsonschema
+
+    HAS_JSONSCHEMA = True
+    JSONSCHEMA_IMPORT_ERROR = None
+except ImportError:
+    HAS_JSONSCHEMA = False
+    JSONSCHEMA_IMPORT_ERROR = traceback.format_exc()
+
 TOKEN_ENV = "COREWEAVE_API_TOKEN"
 ENDPOINT_ENV = "COREWEAVE_API_ENDPOINT"
+# A Kubernetes resource quantity: a non-negative decimal number with an optional SI, binary SI or exponent suffix.
+QUANTITY_RE = re.compile(r"^\+?([0-9]+(\.[0-9]*)?|\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?[0-9]+)?$")
 
 
 def api_argument_spec():
     """The options every module takes; documented once in the ``coreweave.sandbox.api`` doc fragment."""
-    return dict(
-        api_token=dict(type="str", no_log=True, fallback=(env_fallback, [TOKEN_ENV])),
-        api_endpoint=dict(type="str", default=DEFAULT_ENDPOINT, fallback=(env_fallback, [ENDPOINT_ENV])),
-        validate_certs=dict(type="bool", default=True),
-        ca_path=dict(type="path"),
-        api_timeout=dict(type="float", default=30.0),
-        api_retries=dict(type="int", default=5),
-    )
+    return {
+        "api_token": {"type": "str", "no_log": True, "fallback": (env_fallback, [TOKEN_ENV])},
+        "api_endpoint": {"type": "str", "default": DEFAULT_ENDPOINT, "fallback": (env_fallback, [ENDPOINT_ENV])},
+        "validate_certs": {"type": "bool", "default": True},
+        "ca_path": {"type": "path"},
+        "api_timeout": {"type": "float", "default": 30.0},
+        "api_retries": {"type": "int", "default": 5},
+    }
+
+
+def format_path(base, steps):
+    """``base`` followed by the steps of a JSON path: keys joined with dots, list indexes in brackets."""
+    text = base
+    for step in steps:
+        if isinstance(step, int):
+            text += f"[{step}]"
+        else:
+            text += ("." if text else "") + str(step)
+    return text
+
+
+def schema_errors(value, schema, path):
+    """Every way ``value`` breaks the JSON ``schema``, each message starting with the path of the bad field.
+
+    Needs ``jsonschema``; callers check ``HAS_JSONSCHEMA`` first (``SandboxModule.require_jsonschema``).
+    """
+    validator_class = jsonschema.validators.validator_for(schema)
+    validator = validator_class(schema)
+    errors = sorted(validator.iter_errors(value), key=lambda err: [str(step) for step in err.absolute_path])
+    return [f"{format_path(path, err.absolute_path)}: {err.message}" for err in errors]
+
+
+def quantity_error(value, path):
+    """A message naming ``path`` when ``value`` is not a Kubernetes quantity, else ``None``."""
+    if value is None or QUANTITY_RE.match(str(value)):
+        return None
+    return f"{path}: {value!r} is not a Kubernetes quantity (for example 500m, 2, 1.5, 4Gi, 512Mi)"
+
+
+def cidr_error(value, path):
+    """A message naming ``path`` when ``value`` is not an IPv4 or IPv6 CIDR range, else ``None``."""
+    try:
+        if "/" not in str(value):
+            raise ValueError(value)
+        ipaddress.ip_network(str(value), strict=False)
+    except ValueError:
+        return f"{path}: {value!r} is not a CIDR range (for example 10.0.0.0/8)"
+    return None
 
 
 class SandboxModule:
@@ -60,15 +115,15 @@ class SandboxModule:
     def _check_api_options(self):
         if not self.params["api_token"]:
             self.fail(
-                "No API token: set the api_token option or the %s environment variable." % TOKEN_ENV,
+                f"No API token: set the api_token option or the {TOKEN_ENV} environment variable.",
             )
         endpoint = self.params["api_endpoint"] or ""
         if not endpoint.startswith(("https://", "http://")):
-            self.fail("api_endpoint must be an http:// or https:// URL, got %r." % endpoint)
+            self.fail(f"api_endpoint must be an http:// or https:// URL, got {endpoint!r}.")
         if self.params["api_timeout"] <= 0:
-            self.fail("api_timeout must be a positive number of seconds, got %s." % self.params["api_timeout"])
+            self.fail("api_timeout must be a positive number of seconds, got {}.".format(self.params["api_timeout"]))
         if self.params["api_retries"] < 0:
-            self.fail("api_retries must be zero or more, got %s." % self.params["api_retries"])
+            self.fail("api_retries must be zero or more, got {}.".format(self.params["api_retries"]))
         if not self.params["validate_certs"]:
             self.module.warn("validate_certs is false: the API's TLS certificate is not verified.")
 
@@ -99,6 +154,16 @@ class SandboxModule:
             result["msg"] = prefix + ": " + result["msg"]
         self.fail(result.pop("msg"), **result)
 
+    def require_jsonschema(self):
+        """Fail with Ansible's standard message when ``jsonschema`` is not installed."""
+        if not HAS_JSONSCHEMA:
+            self.module.fail_json(msg=missing_required_lib("jsonschema"), exception=JSONSCHEMA_IMPORT_ERROR)
+
+    def fail_invalid(self, errors):
+        """Fail before any request when input validation found ``errors`` (a list of messages)."""
+        if errors:
+            self.fail("Invalid input: " + "; ".join(errors), errors=list(errors))
+
     def set_diff(self, before, after):
         self._diff = {"before": before, "after": after}
 
@@ -127,7 +192,7 @@ class SandboxModule:
             self.result["changed"] = True
             self.set_diff({}, managed_view(desired, fields, user_paths))
             if self.check_mode:
-                return apply_fields({}, desired, fields)
+                return copy.deepcopy(desired)
             return self.call(create, desired)
 
         changed = changed_fields(desired, current, fields, rules)

@@ -1,0 +1,117 @@
+# Copyright (c) 2026, coreweave.sandbox contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+import pytest
+from ansible_collections.coreweave.sandbox.plugins.module_utils.module import (
+    SandboxModule,
+    cidr_error,
+    format_path,
+    quantity_error,
+    schema_errors,
+)
+
+
+@pytest.mark.parametrize("value", ["1", "500m", "1.5", ".5", "4Gi", "512Mi", "1e3", "2k", "100M", "+1"])
+def test_quantities_accepted(value):
+    assert quantity_error(value, "spec.x") is None
+
+
+@pytest.mark.parametrize("value", ["", "4x", "-1", "1 Gi", "Gi", "1.2.3", "1GB", "m"])
+def test_quantities_rejected_with_the_field_path(value):
+    message = quantity_error(value, "spec.resource_defaults.cpu_limit")
+    assert message.startswith("spec.resource_defaults.cpu_limit: ")
+    assert repr(value) in message
+
+
+def test_cidrs():
+    assert cidr_error("10.0.0.0/8", "p") is None
+    assert cidr_error("2001:db8::/32", "p") is None
+    assert cidr_error("10.0.0.1", "p[0]").startswith("p[0]: '10.0.0.1' is not a CIDR range")
+    assert cidr_error("10.0.0.0/33", "p") is not None
+
+
+def test_format_path():
+    assert format_path("spec.pod", ["spec", "containers", 0, "name"]) == "spec.pod.spec.containers[0].name"
+    assert format_path("", ["a"]) == "a"
+
+
+def test_schema_errors_name_the_path_of_each_bad_field():
+    schema = {
+        "type": "object",
+        "properties": {"items": {"type": "array", "items": {"type": "object", "properties": {"n": {"enum": [1]}}}}},
+    }
+    assert schema_errors({"items": [{"n": 1}]}, schema, "spec.x") == []
+    assert schema_errors({"items": [{"n": 1}, {"n": 2}]}, schema, "spec.x") == [
+        "spec.x.items[1].n: 2 is not one of [1]"
+    ]
+    assert schema_errors("text", schema, "spec.x") == ["spec.x: 'text' is not of type 'object'"]
+
+
+FIELDS = (("description", "description"), ("labels", "labels"))
+
+
+def make_module(check_mode=False, diff=False, **params):
+    args = {"api_token": "t", "api_endpoint": "http://127.0.0.1:9", "_ansible_check_mode": check_mode}
+    args["_ansible_diff"] = diff
+    args.update(params)
+    from ansible.module_utils.testing import patch_module_args
+
+    with patch_module_args(args):
+        return SandboxModule({})
+
+
+def test_missing_token_names_option_and_variable(run_module, monkeypatch):
+    monkeypatch.delenv("COREWEAVE_API_TOKEN", raising=False)
+
+    def main():
+        SandboxModule({})
+
+    failed, result = run_module(main, {"api_endpoint": "http://127.0.0.1:9"})
+    assert failed
+    assert "api_token" in result["msg"] and "COREWEAVE_API_TOKEN" in result["msg"]
+
+
+def test_ensure_present_check_mode_predicts_and_writes_nothing():
+    module = make_module(check_mode=True, diff=True)
+    current = {"id": "1", "displayName": "a", "description": "old", "labels": {"k": "v"}}
+
+    def no_write(*args):
+        pytest.fail("a write was attempted in check mode")
+
+    predicted = module.ensure_present(current, {"description": "new"}, FIELDS, no_write, no_write)
+    assert predicted["description"] == "new" and predicted["labels"] == {"k": "v"}
+    assert module.result["changed"] is True
+    assert module._diff == {"before": {"description": "old"}, "after": {"description": "new"}}
+
+    created = module.ensure_present(None, {"displayName": "b", "labels": {"x": "y"}}, FIELDS, no_write, no_write)
+    assert created == {"displayName": "b", "labels": {"x": "y"}}
+
+
+def test_ensure_present_sends_mask_of_changed_fields_only():
+    module = make_module()
+    current = {"id": "1", "description": "same", "labels": {"k": "v"}}
+    sent = []
+
+    def update(body, mask):
+        sent.append((body, mask))
+        return dict(current, **body)
+
+    result = module.ensure_present(current, {"description": "same", "labels": {"k": "w"}}, FIELDS, None, update)
+    assert sent == [({"labels": {"k": "w"}}, "labels")]
+    assert result["labels"] == {"k": "w"}
+
+    module = make_module()
+    assert module.ensure_present(current, {"description": "same"}, FIELDS, None, update) is current
+    assert module.result["changed"] is False
+    assert len(sent) == 1
+
+
+def test_ensure_absent():
+    module = make_module(check_mode=True)
+    assert module.ensure_absent(None, lambda: pytest.fail("deleted")) is False
+    assert module.result["changed"] is False
+    assert module.ensure_absent({"id": "1"}, lambda: pytest.fail("deleted in check mode")) is True
+    assert module.result["changed"] is True
