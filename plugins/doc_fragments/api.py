@@ -46,8 +46,8 @@ options:
     type: int
     default: 5
 notes:
-  - The modules talk to the API from the host they run on, usually the controller; use them with
-    C(delegate_to: localhost) or in a play on C(localhost).
+  - "The modules talk to the API from the host they run on, usually the controller; use them with
+    C(delegate_to: localhost) or in a play on C(localhost)."
   - All modules of the collection belong to the C(coreweave.sandbox.all) action group, so the API options can be
     set once with C(module_defaults).
 requirements:
