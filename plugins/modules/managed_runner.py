@@ -664,11 +664,11 @@ class ManagedRunner:
                 + ". Nothing was sent."
             )
         problems = requested_binding_problems(requested, resolved)
-        bindings = compute_bindings(
-            requested, resolved, (current or {}).get(BINDINGS_PATH), self.params["purge_profile_bindings"]
-        )
-        names = self.templates.names() if self.templates.loaded else None
-        problems += binding_list_problems(bindings, names)
+        if not problems:
+            bindings = compute_bindings(
+                requested, resolved, (current or {}).get(BINDINGS_PATH), self.params["purge_profile_bindings"]
+            )
+            problems = binding_list_problems(bindings, self.templates.names() if self.templates.loaded else None)
         if problems:
             self.fail("Invalid profile_bindings: " + "; ".join(problems) + ". Nothing was sent.")
         return bindings
