@@ -14,7 +14,7 @@ description:
     mask paths that apply.
   - Profile bindings say which profile templates the runner offers; exactly one of them is the default.
 author:
-  - coreweave.sandbox contributors
+  - coreweave.sandbox contributors (@coreweave)
 extends_documentation_fragment:
   - coreweave.sandbox.api
   - coreweave.sandbox.wait
@@ -27,6 +27,7 @@ attributes:
     description: Shows the managed fields before and after, in option form.
   action_group:
     support: full
+    description: Takes the API options from C(module_defaults) of the group.
     membership:
       - coreweave.sandbox.all
 options:

@@ -13,7 +13,7 @@ description:
   - Each binding shows the display name of its profile template.
   - Needs only a token with C(SANDBOX_USER); never changes anything.
 author:
-  - coreweave.sandbox contributors
+  - coreweave.sandbox contributors (@coreweave)
 extends_documentation_fragment:
   - coreweave.sandbox.api
 attributes:
@@ -25,6 +25,7 @@ attributes:
     description: The module changes nothing, so it has no diff.
   action_group:
     support: full
+    description: Takes the API options from C(module_defaults) of the group.
     membership:
       - coreweave.sandbox.all
 options:
