@@ -59,7 +59,7 @@ emulator: setup
 # The demo runs with the virtual environment first on PATH and the collection taken from the build copy.
 demo: setup collection
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" ANSIBLE_COLLECTIONS_PATH=$(BUILD_ROOT) \
-		$(WITH_EMULATOR) --config emulator/demo-config.toml -- bash playbooks/demo.sh
+		$(WITH_EMULATOR) --config emulator/demo-config.toml --emulator-arg=--log-level=warning -- bash playbooks/demo.sh
 
 lint: setup
 	$(VENV)/bin/ruff check .
