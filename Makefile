@@ -85,11 +85,11 @@ emulator-test: setup
 	$(VENV)/bin/pytest -q emulator/tests
 
 integration: setup collection
-	$(WITH_EMULATOR) --config emulator/test-config.toml --integration-config $(COLLECTION) -- \
+	$(WITH_EMULATOR) --config emulator/demo-config.toml --integration-config $(COLLECTION) -- \
 		bash -c 'cd $(COLLECTION) && $(CURDIR)/$(VENV)/bin/ansible-test integration --local --python 3.11 --color no $(TARGETS)'
 
 integration-latest: $(VENV_LATEST)/.done collection
-	$(WITH_EMULATOR) --config emulator/test-config.toml --integration-config $(COLLECTION) -- \
+	$(WITH_EMULATOR) --config emulator/demo-config.toml --integration-config $(COLLECTION) -- \
 		bash -c 'cd $(COLLECTION) && $(CURDIR)/$(VENV_LATEST)/bin/ansible-test integration --local --python 3.12 --color no $(TARGETS)'
 
 test: lint role-lint changelog-lint emulator-test sanity units integration units-latest integration-latest
