@@ -56,12 +56,18 @@ collection:
 emulator: setup
 	$(VENV)/bin/python -m sandbox_emulator --config emulator/demo-config.toml --port $(EMULATOR_PORT) --test-control
 
+# The demo runs with the virtual environment first on PATH and the collection taken from the build copy.
 demo: setup collection
-	$(WITH_EMULATOR) --config emulator/demo-config.toml -- bash playbooks/demo.sh
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" ANSIBLE_COLLECTIONS_PATH=$(BUILD_ROOT) \
+		$(WITH_EMULATOR) --config emulator/demo-config.toml --emulator-arg=--log-level=warning -- bash playbooks/demo.sh
 
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# ansible-lint (production profile, settings in .ansible-lint) on the roles, playbooks and role test playbooks.
+role-lint: setup
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/ansible-lint roles playbooks tests/integration/targets/fleet_role
 
 changelog-lint: setup
 	$(VENV)/bin/antsibull-changelog lint
@@ -86,7 +92,7 @@ integration-latest: $(VENV_LATEST)/.done collection
 	$(WITH_EMULATOR) --config emulator/demo-config.toml --integration-config $(COLLECTION) -- \
 		bash -c 'cd $(COLLECTION) && $(CURDIR)/$(VENV_LATEST)/bin/ansible-test integration --local --python 3.12 --color no $(TARGETS)'
 
-test: lint changelog-lint emulator-test sanity units integration units-latest integration-latest
+test: lint role-lint changelog-lint emulator-test sanity units integration units-latest integration-latest
 
 clean:
 	rm -rf $(BUILD_ROOT) $(VENV) $(VENV_LATEST)
