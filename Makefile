@@ -73,7 +73,7 @@ changelog-lint: setup
 	$(VENV)/bin/antsibull-changelog lint
 
 sanity: setup collection $(PIP_BOOTSTRAP)
-	cd $(COLLECTION) && $(CURDIR)/$(VENV)/bin/ansible-test sanity --venv --python 3.11 --color no
+	cd $(COLLECTION) && PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CURDIR)/$(VENV)/bin/ansible-test sanity --venv --python 3.11 --color no
 
 units: setup collection
 	cd $(COLLECTION) && $(CURDIR)/$(VENV)/bin/ansible-test units --local --python 3.11 --color no
