@@ -167,6 +167,15 @@ class SandboxModule:
     def set_diff(self, before, after):
         self._diff = {"before": before, "after": after}
 
+    @property
+    def diff(self):
+        """The before/after views the result will carry when diff mode is on."""
+        return self._diff
+
+    @property
+    def diff_requested(self):
+        return bool(self.module._diff)
+
     def exit(self, **kwargs):
         self.result.update(kwargs)
         if self.module._diff:

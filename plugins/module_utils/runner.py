@@ -215,6 +215,22 @@ def runner_to_user(runner, template_names):
     return user
 
 
+def name_bindings_in_diff(diff, template_names):
+    """Show each binding of a diff under its template's display name, in a stable order.
+
+    The API knows bindings by template id only; a reviewer of ``--check --diff`` wants names.
+    """
+    for side in diff.values():
+        bindings = side.get("profile_bindings") if isinstance(side, dict) else None
+        if not bindings:
+            continue
+        for binding in bindings:
+            name = template_names.get(binding.get("profile_template_id"))
+            if name:
+                binding["profile"] = name
+        bindings.sort(key=lambda b: (b.get("profile") or "", b.get("profile_template_id") or ""))
+
+
 # ----- template names --------------------------------------------------------------------------------
 
 

@@ -495,6 +495,7 @@ from ansible_collections.coreweave.sandbox.plugins.module_utils.runner import (
     desired_runner,
     immutable_problems,
     maintenance_policy_problems,
+    name_bindings_in_diff,
     predict_update,
     requested_binding_problems,
     runner_route,
@@ -740,6 +741,8 @@ class ManagedRunner:
         )
         if current is None and self.module.check_mode:
             runner = dict(runner, identity=dict(desired.get("identity") or {}, runnerId=self.runner_id))
+        if self.module.diff_requested and self.module.result["changed"]:
+            name_bindings_in_diff(self.module.diff, self.module.call(self.templates.names))
         changed = self.module.result["changed"]
         if self.params["apply_update"] and (current is not None) and runner.get("updateAvailable"):
             self.module.result["changed"] = changed = True
