@@ -43,13 +43,13 @@ RUN_DIR_ENV = "SANDBOX_SYSTEM_TEST_RUN_DIR"
 def module_missing(name):
     """Why a test cannot run yet: the module is not part of the built collection; ``None`` when it is."""
     if not (COLLECTION / "plugins" / "modules" / (name + ".py")).exists():
-        return "module coreweave.sandbox.%s is not in the built collection" % name
+        return f"module coreweave.sandbox.{name} is not in the built collection"
     return None
 
 
 def role_missing(name):
     if not (COLLECTION / "roles" / name).is_dir():
-        return "role coreweave.sandbox.%s is not in the built collection" % name
+        return f"role coreweave.sandbox.{name} is not in the built collection"
     return None
 
 
@@ -72,13 +72,13 @@ class Emulator:
             command += ["--tls-cert", str(tls["cert"]), "--tls-key", str(tls["key"])]
             self.scheme = "https"
             self.verify = str(tls["ca"])
-        self._log = open(self.log_path, "wb")
+        self._log = open(self.log_path, "wb")  # noqa: SIM115 - open for the life of the process
         self.process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT, cwd=str(self.workdir))
         deadline = time.monotonic() + 20
         port = None
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError("the emulator exited: %s" % self.log_path.read_text(errors="replace"))
+                raise RuntimeError("the emulator exited: {}".format(self.log_path.read_text(errors="replace")))
             if port_file.exists() and port_file.read_text().strip():
                 port = int(port_file.read_text().strip())
                 break
@@ -87,7 +87,7 @@ class Emulator:
             self.stop()
             raise RuntimeError("the emulator did not start within 20 seconds")
         self.port = port
-        self.root = "%s://127.0.0.1:%d" % (self.scheme, port)
+        self.root = f"{self.scheme}://127.0.0.1:{port}"
         self.http = requests.Session()
         self.http.verify = self.verify
 
@@ -144,7 +144,7 @@ class Emulator:
             timeout=10,
         )
         if expect is not None:
-            assert response.status_code == expect, "%s %s: %s" % (method, route, response.text)
+            assert response.status_code == expect, f"{method} {route}: {response.text}"
         return response.json() if response.content else {}
 
     def template(self, name, **fields):
@@ -169,7 +169,7 @@ class Emulator:
             if runner.get("installStatus") == "RUNNER_INSTALL_STATUS_READY":
                 return runner
             time.sleep(0.05)
-        raise AssertionError("runner %s did not become READY" % runner_id)
+        raise AssertionError(f"runner {runner_id} did not become READY")
 
     @property
     def endpoint(self):
@@ -265,7 +265,7 @@ class Ansible:
         }
         if roles:
             play["roles"] = roles
-        path = self.workdir / ("play-%03d.yml" % self.count)
+        path = self.workdir / f"play-{self.count:03d}.yml"
         path.write_text(json.dumps([play], indent=1))
         command = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", "localhost,", str(path)]
         if verbosity:
@@ -302,7 +302,7 @@ TABLE_END = "<!-- fault-table:end -->"
 def record_fault_row(run_dir, row):
     rows = Path(run_dir) / "fault-rows"
     rows.mkdir(parents=True, exist_ok=True)
-    (rows / ("%03d.json" % row["index"])).write_text(json.dumps(row))
+    (rows / f"{row['index']:03d}.json").write_text(json.dumps(row))
 
 
 def write_fault_table(run_dir):
@@ -321,7 +321,9 @@ def write_fault_table(run_dir):
     ]
     for row in rows:
         lines.append(
-            "| %s | %s | %s | %s | %s |" % (row["case"], row["fault"], row["outcome"], row["changed"], row["requests"])
+            "| {} | {} | {} | {} | {} |".format(
+                row["case"], row["fault"], row["outcome"], row["changed"], row["requests"]
+            )
         )
     lines += ["", TABLE_END]
     text = FAULT_DOC.read_text()

@@ -21,14 +21,14 @@ SLOW = 2.0  # how long the slow answer takes: more than TIMEOUT
 RETRIES = 2  # api_retries of every case
 
 FAULTS = [
-    ("500 before commit", dict(status=500, when="before")),
-    ("500 after commit", dict(status=500, when="after")),
-    ("503 + Retry-After", dict(status=503, retryAfter=1, when="before")),
-    ("429", dict(status=429, when="before")),
-    ("drop before commit", dict(drop=True, when="before")),
-    ("drop after commit", dict(drop=True, when="after")),
-    ("slower than api_timeout", dict(delay=SLOW, when="after")),
-    ("exhausted: 503 x%d" % (RETRIES + 2), dict(status=503, count=RETRIES + 2, when="before")),
+    ("500 before commit", {"status": 500, "when": "before"}),
+    ("500 after commit", {"status": 500, "when": "after"}),
+    ("503 + Retry-After", {"status": 503, "retryAfter": 1, "when": "before"}),
+    ("429", {"status": 429, "when": "before"}),
+    ("drop before commit", {"drop": True, "when": "before"}),
+    ("drop after commit", {"drop": True, "when": "after"}),
+    ("slower than api_timeout", {"delay": SLOW, "when": "after"}),
+    (f"exhausted: 503 x{RETRIES + 2}", {"status": 503, "count": RETRIES + 2, "when": "before"}),
 ]
 
 TEMPLATE = "fm-template"
@@ -73,11 +73,11 @@ class TemplateCreate(Write):
     name, module, method, route = "profile_template create", "profile_template", "POST", "/profile-templates"
 
     def args(self, ctx):
-        return dict(display_name=TEMPLATE, description="created", spec={"container_image": "example/img:2"})
+        return {"display_name": TEMPLATE, "description": "created", "spec": {"container_image": "example/img:2"}}
 
     def check(self, state, ctx):
         found = _templates(state, TEMPLATE)
-        assert len(found) == 1, "expected exactly one template, found %d" % len(found)
+        assert len(found) == 1, f"expected exactly one template, found {len(found)}"
         assert found[0].get("description") == "created"
 
 
@@ -88,7 +88,7 @@ class TemplateUpdate(Write):
         return {"template": emu.template(TEMPLATE, description="old")}
 
     def args(self, ctx):
-        return dict(display_name=TEMPLATE, description="new")
+        return {"display_name": TEMPLATE, "description": "new"}
 
     def check(self, state, ctx):
         found = _templates(state, TEMPLATE)
@@ -105,7 +105,7 @@ class TemplateDelete(Write):
         return {"template": emu.template(TEMPLATE)}
 
     def args(self, ctx):
-        return dict(display_name=TEMPLATE, state="absent")
+        return {"display_name": TEMPLATE, "state": "absent"}
 
     def check(self, state, ctx):
         assert _templates(state, TEMPLATE) == []
@@ -118,17 +118,17 @@ class RunnerCreate(Write):
         return {"template": emu.template(TEMPLATE)}
 
     def args(self, ctx):
-        return dict(
-            runner_id=RUNNER,
-            zone="US-EAST-04A",
-            cluster_name="prod-east",
-            profile_bindings=[{"profile": TEMPLATE, "default": True}],
-            wait=False,
-        )
+        return {
+            "runner_id": RUNNER,
+            "zone": "US-EAST-04A",
+            "cluster_name": "prod-east",
+            "profile_bindings": [{"profile": TEMPLATE, "default": True}],
+            "wait": False,
+        }
 
     def check(self, state, ctx):
         found = _runners(state, RUNNER)
-        assert len(found) == 1, "expected exactly one runner, found %d" % len(found)
+        assert len(found) == 1, f"expected exactly one runner, found {len(found)}"
         assert _bindings(found[0]) == [(ctx["template"]["id"], True)]
 
 
@@ -141,12 +141,12 @@ class RunnerUpdate(Write):
         return {"first": first, "second": second, "runner": runner}
 
     def args(self, ctx):
-        return dict(
-            runner_id=RUNNER,
-            release_channel="rapid",
-            profile_bindings=[{"profile": TEMPLATE, "default": True}, {"profile": TEMPLATE_B}],
-            wait=False,
-        )
+        return {
+            "runner_id": RUNNER,
+            "release_channel": "rapid",
+            "profile_bindings": [{"profile": TEMPLATE, "default": True}, {"profile": TEMPLATE_B}],
+            "wait": False,
+        }
 
     def check(self, state, ctx):
         found = _runners(state, RUNNER)
@@ -165,7 +165,7 @@ class RunnerDelete(Write):
         return {"runner": emu.runner(RUNNER, "prod-east", [template["id"]])}
 
     def args(self, ctx):
-        return dict(runner_id=RUNNER, state="absent", wait=True, wait_timeout=20)
+        return {"runner_id": RUNNER, "state": "absent", "wait": True, "wait_timeout": 20}
 
     def check(self, state, ctx):
         assert _runners(state, RUNNER) == [], "the runner is still stored"
@@ -183,17 +183,17 @@ class ApplyUpdate(Write):
         template = emu.template(TEMPLATE)
         runner = emu.runner(RUNNER, "prod-east", [template["id"]])
         emu.wait_ready(RUNNER)
-        emu.control("POST", "/runners/%s/update-available" % RUNNER, {"available": True})
+        emu.control("POST", f"/runners/{RUNNER}/update-available", {"available": True})
         return {"template": template, "runner": runner}
 
     def args(self, ctx):
-        return dict(runner_id=RUNNER, apply_update=True, wait=False)
+        return {"runner_id": RUNNER, "apply_update": True, "wait": False}
 
     def check(self, state, ctx):
         found = _runners(state, RUNNER)
         assert len(found) == 1
         sim = found[0]["sim"]
-        assert sim["targetRevision"] == 2, "expected one rollout, target revision is %s" % sim["targetRevision"]
+        assert sim["targetRevision"] == 2, "expected one rollout, target revision is {}".format(sim["targetRevision"])
         assert not sim["updateAvailable"]
         assert _bindings(found[0]) == [(ctx["template"]["id"], True)], "bindings lost or changed"
 
@@ -205,21 +205,21 @@ CASES = [(write, fault_name, fault) for write in WRITES for fault_name, fault in
 
 def _compress(entries):
     """``GET 404, POST 500, POST 500`` as ``GET 404 · POST 500 x2``."""
-    words = ["%s %s" % (e["method"], e["status"] if e["status"] is not None else "dropped") for e in entries]
+    words = ["{} {}".format(e["method"], e["status"] if e["status"] is not None else "dropped") for e in entries]
     out = []
     for word in words:
         if out and out[-1][0] == word:
             out[-1][1] += 1
         else:
             out.append([word, 1])
-    return " · ".join(word if count == 1 else "%s x%d" % (word, count) for word, count in out)
+    return " · ".join(word if count == 1 else f"{word} x{count}" for word, count in out)
 
 
 def _outcome(status, result, exhausted):
     if status != "FAILED":
         return "converged"
     error = result.get("error") or {}
-    return "failed: %s, %s attempts, HTTP %s %s" % (
+    return "failed: {}, {} attempts, HTTP {} {}".format(
         error.get("method"),
         error.get("attempts"),
         error.get("status"),
@@ -230,7 +230,7 @@ def _outcome(status, result, exhausted):
 @pytest.mark.parametrize(
     "write, fault_name, fault",
     CASES,
-    ids=["%s-%s" % (w.name.replace(" ", "_"), f.split(":")[0].replace(" ", "_")) for w, f, _ in CASES],
+    ids=["{}-{}".format(w.name.replace(" ", "_"), f.split(":")[0].replace(" ", "_")) for w, f, _ in CASES],
 )
 def test_write_under_fault(emu, ansible, run_dir, write, fault_name, fault):
     missing = module_missing(write.module)
@@ -267,7 +267,7 @@ def test_write_under_fault(emu, ansible, run_dir, write, fault_name, fault):
         assert status == "FAILED", run.output
         msg = result["msg"]
         assert write.method in msg and write.route.split("/{")[0] in msg, msg
-        assert "%d attempts" % (RETRIES + 1) in msg, msg
+        assert f"{RETRIES + 1} attempts" in msg, msg
         assert "503" in msg and "UNAVAILABLE" in msg, msg
         assert result["error"]["attempts"] == RETRIES + 1
         assert len(writes_seen) == RETRIES + 1, _compress(seen)
