@@ -90,7 +90,7 @@ integration-latest: $(VENV_LATEST)/.done collection
 # Also regenerates the fault table in docs/guarantees-under-faults.md.
 SYSTEM_TEST_WORKERS ?= 2
 system-test: setup collection
-	$(VENV)/bin/pytest -q -p no:cacheprovider -n $(SYSTEM_TEST_WORKERS) tests/system $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -q -p no:cacheprovider -n $(SYSTEM_TEST_WORKERS) --dist loadgroup tests/system $(PYTEST_ARGS)
 
 test: lint changelog-lint emulator-test sanity units integration units-latest integration-latest system-test
 
