@@ -257,6 +257,7 @@ class SandboxClient:
                 details = data.get("details") or []
             if not message:
                 message = (response.text or response.reason or "no message").strip()[:500]
+            message = _permission_hint(method, status, message)
             raise SandboxApiError(
                 method,
                 route,
@@ -346,6 +347,16 @@ class SandboxClient:
             if token in seen:
                 raise SandboxApiError("GET", route, "the API returned the same page token twice; stopping")
             seen.add(token)
+
+
+def _permission_hint(method, status, message):
+    """The API's 403 message, with the permission the request needs when the message does not name it."""
+    if status != 403:
+        return message
+    needed = "SANDBOX_USER" if method == "GET" else "SANDBOX_ADMIN"
+    if needed in message:
+        return message
+    return message + " (the token lacks %s, which this request needs)" % needed
 
 
 def _parse_retry_after(value):
