@@ -215,12 +215,16 @@ class SandboxClient:
                 params=params,
                 timeout=self.timeout,
                 allow_redirects=False,
+                # given per request: requests lets REQUESTS_CA_BUNDLE override the session's own setting
+                verify=self.session.verify,
             )
         except requests.exceptions.RequestException as exc:
             attempts = self.retries + 1 if method in IDEMPOTENT_METHODS else 1
             if isinstance(exc, requests.exceptions.ConnectionError) and "Max retries" not in str(exc):
                 attempts = 1
             kind = "timed out" if isinstance(exc, requests.exceptions.Timeout) else "connection failed"
+            if isinstance(exc, requests.exceptions.SSLError):
+                kind = "TLS verification failed (see validate_certs and ca_path)"
             raise SandboxApiError(
                 method,
                 route,

@@ -88,8 +88,8 @@ class Emulator:
             raise RuntimeError("the emulator did not start within 20 seconds")
         self.port = port
         self.root = f"{self.scheme}://127.0.0.1:{port}"
+        # verify is passed with each request: a session's own setting loses to REQUESTS_CA_BUNDLE
         self.http = requests.Session()
-        self.http.verify = self.verify
 
     def stop(self):
         if getattr(self, "http", None) is not None:
@@ -111,7 +111,7 @@ class Emulator:
     # ----- test control -------------------------------------------------------------------------------
 
     def control(self, method, path, body=None):
-        response = self.http.request(method, self.root + "/_emulator" + path, json=body, timeout=10)
+        response = self.http.request(method, self.root + "/_emulator" + path, json=body, timeout=10, verify=self.verify)
         assert response.status_code == 200, response.text
         return response.json()
 
@@ -142,6 +142,7 @@ class Emulator:
             json=body,
             headers={"Authorization": "Bearer " + token},
             timeout=10,
+            verify=self.verify,
         )
         if expect is not None:
             assert response.status_code == expect, f"{method} {route}: {response.text}"
