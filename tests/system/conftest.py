@@ -314,18 +314,12 @@ def write_fault_table(run_dir):
     rows = [json.loads(path.read_text()) for path in sorted(rows_dir.glob("*.json"))]
     if not rows or len(rows) != rows[0]["of"] or not FAULT_DOC.exists():
         return
-    lines = [
-        TABLE_START,
-        "",
-        "| Case | Fault | Outcome | changed | Requests seen |",
-        "|---|---|---|---|---|",
-    ]
-    for row in rows:
-        lines.append(
-            "| {} | {} | {} | {} | {} |".format(
-                row["case"], row["fault"], row["outcome"], row["changed"], row["requests"]
-            )
-        )
+    lines = [TABLE_START]
+    for case in dict.fromkeys(row["case"] for row in rows):
+        lines += ["", "### " + case, "", "| Fault | Outcome | changed | Requests seen |", "|---|---|---|---|"]
+        for row in rows:
+            if row["case"] == case:
+                lines.append(f"| {row['fault']} | {row['outcome']} | {row['changed']} | {row['requests']} |")
     lines += ["", TABLE_END]
     text = FAULT_DOC.read_text()
     head, found, rest = text.partition(TABLE_START)
