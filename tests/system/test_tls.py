@@ -97,12 +97,14 @@ def test_https_certificates(tls_emulator, ansible):
     tasks = [
         {"name": "trusted CA", "coreweave.sandbox.profile_template_info": dict(base, ca_path=str(pki["ca"]))},
         {"name": "unrelated CA", "coreweave.sandbox.profile_template_info": dict(base, ca_path=str(pki["stranger"]))},
-        {"name": "system store", "coreweave.sandbox.profile_template_info": base},
+        {"name": "default trust store", "coreweave.sandbox.profile_template_info": base},
         {"name": "no verification", "coreweave.sandbox.profile_template_info": dict(base, validate_certs=False)},
     ]
     for task in tasks:
         task["ignore_errors"] = True
-    run = ansible.play(tasks, tls_emulator)
+    # ca_path must win over a CA bundle named in the environment, which requests otherwise prefers
+    bundle = {"REQUESTS_CA_BUNDLE": str(pki["stranger"]), "CURL_CA_BUNDLE": str(pki["stranger"])}
+    run = ansible.play(tasks, tls_emulator, env=bundle)
     statuses = [status for status, _result in run.results]
     assert statuses == ["SUCCESS", "FAILED", "FAILED", "SUCCESS"], run.output
     trusted, stranger, system, unverified = (result for _status, result in run.results)
