@@ -360,7 +360,7 @@ def _permission_hint(method, status, message):
     needed = "SANDBOX_USER" if method == "GET" else "SANDBOX_ADMIN"
     if needed in message:
         return message
-    return message + " (the token lacks %s, which this request needs)" % needed
+    return f"{message} (the token lacks {needed}, which this request needs)"
 
 
 def _parse_retry_after(value):
