@@ -16,7 +16,7 @@ WITH_EMULATOR = $(VENV)/bin/python tools/with_emulator.py
 PIP_FLAGS := --quiet --disable-pip-version-check
 
 .PHONY: help setup collection emulator demo test lint sanity units integration integration-latest units-latest \
-	emulator-test changelog-lint role-lint clean
+	emulator-test changelog-lint role-lint system-test clean
 
 help:
 	@echo "make demo   - start the emulator and converge the example fleet against it"
@@ -49,7 +49,7 @@ collection:
 	rm -rf $(COLLECTION)
 	mkdir -p $(COLLECTION)
 	for item in $(COLLECTION_CONTENT); do [ -e "$$item" ] && cp -a "$$item" $(COLLECTION)/; done; true
-	rm -rf $(COLLECTION)/tests/output
+	rm -rf $(COLLECTION)/tests/output $(COLLECTION)/tests/system
 	printf "tests/output/\n" > $(COLLECTION)/.gitignore
 	cd $(COLLECTION) && git init -q && git add -A
 
@@ -92,7 +92,13 @@ integration-latest: $(VENV_LATEST)/.done collection
 	$(WITH_EMULATOR) --config emulator/demo-config.toml --integration-config $(COLLECTION) -- \
 		bash -c 'cd $(COLLECTION) && $(CURDIR)/$(VENV_LATEST)/bin/ansible-test integration --local --python 3.12 --color no $(TARGETS)'
 
-test: lint role-lint changelog-lint emulator-test sanity units integration units-latest integration-latest
+# Faults, hostile input, secrets, TLS and permissions: ansible-playbook against emulators on free 127.0.0.1 ports.
+# Also regenerates the fault table in docs/guarantees-under-faults.md.
+SYSTEM_TEST_WORKERS ?= 2
+system-test: setup collection
+	$(VENV)/bin/pytest -q -p no:cacheprovider -n $(SYSTEM_TEST_WORKERS) --dist loadgroup tests/system $(PYTEST_ARGS)
+
+test: lint role-lint changelog-lint emulator-test sanity units system-test integration units-latest integration-latest
 
 clean:
 	rm -rf $(BUILD_ROOT) $(VENV) $(VENV_LATEST)

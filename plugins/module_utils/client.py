@@ -225,12 +225,16 @@ class SandboxClient:
                 params=params,
                 timeout=self.timeout,
                 allow_redirects=False,
+                # given per request: requests lets REQUESTS_CA_BUNDLE override the session's own setting
+                verify=self.session.verify,
             )
         except requests.exceptions.RequestException as exc:
             attempts = self.retries + 1 if method in IDEMPOTENT_METHODS else 1
             if isinstance(exc, requests.exceptions.ConnectionError) and "Max retries" not in str(exc):
                 attempts = 1
             kind = "timed out" if isinstance(exc, requests.exceptions.Timeout) else "connection failed"
+            if isinstance(exc, requests.exceptions.SSLError):
+                kind = "TLS verification failed (see validate_certs and ca_path)"
             raise SandboxApiError(
                 method,
                 route,
@@ -268,6 +272,7 @@ class SandboxClient:
                 details = data.get("details") or []
             if not message:
                 message = (response.text or response.reason or "no message").strip()[:500]
+            message = _permission_hint(method, status, message)
             raise SandboxApiError(
                 method,
                 route,
@@ -369,6 +374,16 @@ class SandboxClient:
             if token in seen:
                 raise SandboxApiError("GET", route, "the API returned the same page token twice; stopping")
             seen.add(token)
+
+
+def _permission_hint(method, status, message):
+    """The API's 403 message, with the permission the request needs when the message does not name it."""
+    if status != 403:
+        return message
+    needed = "SANDBOX_USER" if method == "GET" else "SANDBOX_ADMIN"
+    if needed in message:
+        return message
+    return f"{message} (the token lacks {needed}, which this request needs)"
 
 
 def _parse_retry_after(value):
