@@ -84,6 +84,35 @@ def quantity_error(value, path):
     return f"{path}: {value!r} is not a Kubernetes quantity (for example 500m, 2, 1.5, 4Gi, 512Mi)"
 
 
+MAX_DISPLAY_NAME = 256
+RUNNER_ID_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+def display_name_error(value, path="display_name"):
+    """A message naming ``path`` when ``value`` cannot be a display name, else ``None``.
+
+    A template's display name also addresses it in URLs, so a slash or a control character could
+    reach another resource; both are refused before any request.
+    """
+    if not value or not value.strip():
+        return f"{path} must not be empty"
+    if len(value) > MAX_DISPLAY_NAME:
+        return f"{path} must be at most {MAX_DISPLAY_NAME} characters, got {len(value)}"
+    if "/" in value or any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        return f"{path} {value!r} must not contain slashes or control characters"
+    return None
+
+
+def runner_id_error(value, path="runner_id"):
+    """A message naming ``path`` when ``value`` is not a runner id (a lowercase DNS label), else ``None``."""
+    if not RUNNER_ID_RE.match(value or ""):
+        return (
+            f"{path} {value!r} must be a lowercase DNS label: a-z, 0-9 and '-', starting and ending with a letter "
+            "or digit, at most 63 characters"
+        )
+    return None
+
+
 def cidr_error(value, path):
     """A message naming ``path`` when ``value`` is not an IPv4 or IPv6 CIDR range, else ``None``."""
     try:

@@ -482,7 +482,11 @@ duration:
 """
 
 from ansible_collections.coreweave.sandbox.plugins.module_utils.compare import Rules, changed_fields, to_user
-from ansible_collections.coreweave.sandbox.plugins.module_utils.module import SandboxModule
+from ansible_collections.coreweave.sandbox.plugins.module_utils.module import (
+    SandboxModule,
+    quantity_error,
+    runner_id_error,
+)
 from ansible_collections.coreweave.sandbox.plugins.module_utils.runner import (
     BINDINGS_PATH,
     RUNNERS_ROUTE,
@@ -647,8 +651,16 @@ class ManagedRunner:
         return runner_to_user(runner, names)
 
     def check_input(self):
+        problem = runner_id_error(self.runner_id)
+        if problem:
+            self.fail(f"Invalid runner_id: {problem}. Nothing was sent.")
         if self.params["wait_timeout"] < 0:
             self.fail(f"wait_timeout must be zero or more seconds, got {self.params['wait_timeout']}.")
+        resources = (self.params["overrides"] or {}).get("resources") or {}
+        problems = [quantity_error(value, "overrides.resources." + name) for name, value in sorted(resources.items())]
+        problems = [problem for problem in problems if problem]
+        if problems:
+            self.fail("Invalid overrides: " + "; ".join(problems) + ". Nothing was sent.")
         problems = maintenance_policy_problems(self.params["maintenance_policy"])
         if problems:
             self.fail("Invalid maintenance_policy: " + "; ".join(problems) + ". Nothing was sent.")

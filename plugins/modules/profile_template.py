@@ -283,6 +283,7 @@ from ansible_collections.coreweave.sandbox.plugins.module_utils.compare import R
 from ansible_collections.coreweave.sandbox.plugins.module_utils.module import (
     SandboxModule,
     cidr_error,
+    display_name_error,
     quantity_error,
     schema_errors,
 )
@@ -414,10 +415,12 @@ def main():
     module = SandboxModule(argument_spec())
     params = module.params
 
+    errors = [message for message in (display_name_error(params["display_name"]),) if message]
     if params["spec"] is not None:
         if any(params["spec"].get(name) is not None for name, _schema in BLOCK_SCHEMAS):
             module.require_jsonschema()
-        module.fail_invalid(spec_errors(params["spec"]))
+        errors.extend(spec_errors(params["spec"]))
+    module.fail_invalid(errors)
 
     client = module.client
     name = params["display_name"]

@@ -264,30 +264,10 @@ ROLE_CASES = [
 ]
 
 pytestmark = pytest.mark.xdist_group("bad-input")
-# Cases where the module sends the write and relies on the API to refuse it (the API's message names the field and
-# nothing is stored): the module should refuse before any request. Listed in the changelog's known issues.
-NOT_CHECKED_BEFORE_SENDING = {
-    "template-name-empty": "profile_template sends an empty display_name to the API",
-    "template-name-control-char": "profile_template sends control characters in display_name to the API",
-    "template-name-newline": "profile_template sends control characters in display_name to the API",
-    "template-name-oversized": "profile_template sends a display_name over 256 characters to the API",
-    "template-name-path": "profile_template sends a display_name with slashes to the API",
-    "runner-id-empty": "managed_runner looks up an empty runner_id as the list route, then PATCHes /managed-runners/",
-    "runner-id-spaces": "managed_runner sends a runner_id that is not a DNS label to the API",
-    "runner-id-control-char": "managed_runner sends a runner_id that is not a DNS label to the API",
-    "runner-id-unicode": "managed_runner sends a runner_id that is not a DNS label to the API",
-    "runner-id-oversized": "managed_runner sends a runner_id that is not a DNS label to the API",
-    "runner-quantity-invalid": "managed_runner does not check the quantities of overrides.resources",
-}
 
 
 def _params(cases):
-    out = []
-    for case in cases:
-        reason = NOT_CHECKED_BEFORE_SENDING.get(case[0])
-        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-        out.append(pytest.param(*case, id=case[0], marks=marks))
-    return out
+    return [pytest.param(*case, id=case[0]) for case in cases]
 
 
 MODULES = sorted({case[1] for case in CASES})

@@ -54,7 +54,18 @@ class TestRequests:
             make_client(fake_api).get("/profile-templates/x")
         assert caught.value.status == 403
         assert caught.value.code is None
-        assert caught.value.message == "forbidden by proxy"
+        assert caught.value.message == "forbidden by proxy (the token lacks SANDBOX_USER, which this request needs)"
+
+    def test_forbidden_write_names_the_admin_permission_once(self, fake_api):
+        fake_api.add("DELETE", "/profile-templates/x", 403, b"forbidden by proxy")
+        fake_api.add("PATCH", "/profile-templates/y", 403, b"permission denied: SANDBOX_ADMIN is required")
+        client = make_client(fake_api)
+        with pytest.raises(SandboxApiError) as caught:
+            client.delete("/profile-templates/x")
+        assert caught.value.message.endswith("(the token lacks SANDBOX_ADMIN, which this request needs)")
+        with pytest.raises(SandboxApiError) as caught:
+            client.patch("/profile-templates/y", {})
+        assert caught.value.message == "permission denied: SANDBOX_ADMIN is required"
 
     def test_token_is_scrubbed_from_messages_details_and_logs(self, fake_api):
         echoed = "bad token " + TOKEN

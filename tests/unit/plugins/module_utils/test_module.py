@@ -8,8 +8,10 @@ import pytest
 from ansible_collections.coreweave.sandbox.plugins.module_utils.module import (
     SandboxModule,
     cidr_error,
+    display_name_error,
     format_path,
     quantity_error,
+    runner_id_error,
     schema_errors,
 )
 
@@ -115,3 +117,34 @@ def test_ensure_absent():
     assert module.result["changed"] is False
     assert module.ensure_absent({"id": "1"}, lambda: pytest.fail("deleted in check mode")) is True
     assert module.result["changed"] is True
+
+
+@pytest.mark.parametrize("value", ["default-cpu", "Prod East (managed)", "n" * 256, "ds-gpu-h100 \u00e9t\u00e9"])
+def test_display_name_error_accepts_names(value):
+    assert display_name_error(value) is None
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("", "display_name must not be empty"),
+        ("   ", "display_name must not be empty"),
+        ("n" * 257, "display_name must be at most 256 characters, got 257"),
+        ("../managed-runners", "must not contain slashes or control characters"),
+        ("two\nlines", "must not contain slashes or control characters"),
+        ("bell\x07", "must not contain slashes or control characters"),
+    ],
+)
+def test_display_name_error_names_the_problem(value, expected):
+    assert expected in display_name_error(value)
+
+
+@pytest.mark.parametrize("value", ["prod-east-managed", "r1", "a" * 63, "0runner9"])
+def test_runner_id_error_accepts_dns_labels(value):
+    assert runner_id_error(value) is None
+
+
+@pytest.mark.parametrize("value", ["", "Prod", "bad runner", "-lead", "trail-", "a" * 64, "r\u00e9sum\u00e9", "a/b"])
+def test_runner_id_error_refuses_what_is_not_a_dns_label(value):
+    message = runner_id_error(value)
+    assert message.startswith("runner_id %r must be a lowercase DNS label" % value)
