@@ -10,7 +10,7 @@ CORE := ansible-core>=2.19,<2.20
 CORE_LATEST := ansible-core
 BUILD_ROOT := $(CURDIR)/build
 COLLECTION := $(BUILD_ROOT)/ansible_collections/coreweave/sandbox
-COLLECTION_CONTENT := galaxy.yml meta plugins roles tests docs changelogs README.md playbooks
+COLLECTION_CONTENT := galaxy.yml LICENSES meta plugins roles tests docs changelogs README.md playbooks
 EMULATOR_PORT ?= 8765
 WITH_EMULATOR = $(VENV)/bin/python tools/with_emulator.py
 PIP_FLAGS := --quiet --disable-pip-version-check
