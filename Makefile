@@ -54,6 +54,11 @@ collection:
 	cd $(COLLECTION) && git init -q && git add -A
 
 emulator: setup
+	@echo "Base URL:         http://127.0.0.1:$(EMULATOR_PORT)/v1beta2/sandbox"
+	@echo "Demo admin token: demo-admin-token (read-only: demo-user-token)"
+	@echo "Point playbooks at it with:"
+	@echo "  export COREWEAVE_API_ENDPOINT=http://127.0.0.1:$(EMULATOR_PORT) COREWEAVE_API_TOKEN=demo-admin-token"
+	@echo "Stop it with Ctrl-C."
 	$(VENV)/bin/python -m sandbox_emulator --config emulator/demo-config.toml --port $(EMULATOR_PORT) --test-control
 
 # The demo runs with the virtual environment first on PATH and the collection taken from the build copy.
