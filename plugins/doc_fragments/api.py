@@ -17,6 +17,7 @@ options:
   api_endpoint:
     description:
       - Base URL of the CoreWeave API, without the version prefix; the modules add C(/v1beta2/sandbox).
+      - A URL that already ends in C(/v1beta2/sandbox) is accepted too; the prefix is not added twice.
       - Point it at a local control-plane emulator to test playbooks offline, for example V(http://127.0.0.1:8765).
       - If not set, the value of the E(COREWEAVE_API_ENDPOINT) environment variable is used, then the default.
     type: str

@@ -95,6 +95,11 @@ class SandboxApiError(Exception):
         super().__init__(self.summary())
 
     @property
+    def refused(self):
+        """Whether the API answered that it did not apply the request (3xx, or 4xx but 408 and 429)."""
+        return self.status is not None and 300 <= self.status < 500 and self.status not in (408, 429)
+
+    @property
     def code_name(self):
         if self.code is None:
             return None
@@ -174,7 +179,11 @@ class SandboxClient:
     """Talks to ``<endpoint>/v1beta2/sandbox`` with a bearer token; one instance per module run."""
 
     def __init__(self, endpoint, token, validate_certs=True, ca_path=None, timeout=30.0, retries=5, log=None):
-        self.base_url = endpoint.rstrip("/") + API_PREFIX
+        endpoint = endpoint.rstrip("/")
+        if endpoint.endswith(API_PREFIX):
+            # a URL copied with the version prefix: the client adds the prefix itself
+            endpoint = endpoint[: -len(API_PREFIX)]
+        self.base_url = endpoint + API_PREFIX
         self.token = token
         self.timeout = timeout
         self.retries = max(0, retries)

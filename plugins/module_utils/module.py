@@ -137,6 +137,7 @@ class SandboxModule:
         self.result = {"changed": False}
         self._diff = {"before": {}, "after": {}}
         self._client = None
+        self._writes_landed = False
         if not HAS_REQUESTS:
             self.module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
         self._check_api_options()
@@ -218,6 +219,23 @@ class SandboxModule:
         except SandboxApiError as err:
             self.fail_api(err)
 
+    def write(self, func, *args, **kwargs):
+        """Run a write; when the API refused it outright, the failed task reports ``changed=false``.
+
+        A refusal (a redirect or a 4xx answer other than 408 and 429) means this write was not applied, so
+        ``changed`` is true only when an earlier write of the task landed. After
+        a server error, a timeout or a dropped connection the write may have landed, so ``changed``
+        stays true.
+        """
+        try:
+            outcome = func(*args, **kwargs)
+        except SandboxApiError as err:
+            if err.refused:
+                self.result["changed"] = self._writes_landed
+            self.fail_api(err)
+        self._writes_landed = True
+        return outcome
+
     def ensure_present(self, current, desired, fields, create, update, rules=NO_RULES, user_paths=None):
         """Create or update one resource so that its managed ``fields`` equal ``desired``.
 
@@ -231,7 +249,7 @@ class SandboxModule:
             self.set_diff({}, managed_view(desired, fields, user_paths))
             if self.check_mode:
                 return copy.deepcopy(desired)
-            return self.call(create, desired)
+            return self.write(create, desired)
 
         changed = changed_fields(desired, current, fields, rules)
         predicted = apply_fields(current, desired, [pair for pair in fields if pair in changed])
@@ -245,7 +263,7 @@ class SandboxModule:
         if self.check_mode:
             return predicted
         body, mask = update_request(desired, changed)
-        return self.call(update, body, mask)
+        return self.write(update, body, mask)
 
     def ensure_absent(self, current, delete, fields=(), user_paths=None):
         """Delete the resource when it exists; ``delete()`` is not called in check mode."""
@@ -254,7 +272,7 @@ class SandboxModule:
         self.result["changed"] = True
         self.set_diff(managed_view(current, fields, user_paths), {})
         if not self.check_mode:
-            self.call(delete)
+            self.write(delete)
         return True
 
 

@@ -55,6 +55,7 @@ class RunnerError(Exception):
         self.message = message
         self.runner = runner
         self.details = details
+        self.duration = None
 
 
 def runner_route(runner_id):
@@ -215,20 +216,36 @@ def runner_to_user(runner, template_names):
     return user
 
 
-def name_bindings_in_diff(diff, template_names):
-    """Show each binding of a diff under its template's display name, in a stable order.
+def diff_in_option_form(diff, template_names):
+    """Show a runner diff in option form: the release channel as the option spells it, and the bindings
+    under their templates' display names, in name order.
 
-    The API knows bindings by template id only; a reviewer of ``--check --diff`` wants names.
+    The API knows a binding by its template id; a reviewer of ``--check --diff`` reads the names and
+    options the task was written with (``profile``, ``profile_name``, ``default``, ``overrides``).
     """
     for side in diff.values():
-        bindings = side.get("profile_bindings") if isinstance(side, dict) else None
+        if not isinstance(side, dict):
+            continue
+        if side.get("release_channel") in USER_RELEASE_CHANNELS:
+            side["release_channel"] = USER_RELEASE_CHANNELS[side["release_channel"]]
+        bindings = side.get("profile_bindings")
         if not bindings:
             continue
-        for binding in bindings:
-            name = template_names.get(binding.get("profile_template_id"))
-            if name:
-                binding["profile"] = name
-        bindings.sort(key=lambda b: (b.get("profile") or "", b.get("profile_template_id") or ""))
+        side["profile_bindings"] = sorted(
+            (binding_option_form(binding, template_names) for binding in bindings),
+            key=lambda b: b["profile"],
+        )
+
+
+def binding_option_form(binding, template_names):
+    """A binding in user form as the ``profile_bindings`` option would write it."""
+    template_id = binding.get("profile_template_id") or ""
+    option = {"profile": template_names.get(template_id) or template_id, "default": bool(binding.get("is_default"))}
+    if binding.get("profile_name"):
+        option["profile_name"] = binding["profile_name"]
+    if binding.get("overrides"):
+        option["overrides"] = binding["overrides"]
+    return option
 
 
 # ----- template names --------------------------------------------------------------------------------
@@ -451,12 +468,27 @@ def install_failure_message(runner_id, runner):
     return text
 
 
-def wait_until_ready(client, runner_id, timeout, interval=POLL_INTERVAL, clock=time.monotonic, sleep=time.sleep):
+def _timed(wait):
+    """Let a :class:`RunnerError` raised by ``wait`` carry how long the wait took, like a success does."""
+
+    def timed(client, runner_id, timeout, interval=POLL_INTERVAL, clock=time.monotonic, sleep=time.sleep):
+        started = clock()
+        try:
+            return wait(client, runner_id, timeout, interval, clock, sleep, started)
+        except RunnerError as err:
+            err.duration = round(clock() - started, 3)
+            raise
+
+    timed.__doc__ = wait.__doc__
+    return timed
+
+
+@_timed
+def wait_until_ready(client, runner_id, timeout, interval, clock, sleep, started):
     """Poll until the runner is READY and CONNECTED; returns the runner and the seconds waited.
 
     Raises :class:`RunnerError` when the install FAILED, the runner vanished, or ``timeout`` passed.
     """
-    started = clock()
     deadline = started + timeout
     runner = None
     while True:
@@ -465,7 +497,9 @@ def wait_until_ready(client, runner_id, timeout, interval=POLL_INTERVAL, clock=t
             raise RunnerError(f"runner {runner_id} disappeared while waiting for it to become ready")
         if runner.get("installStatus") == FAILED:
             raise RunnerError(
-                install_failure_message(runner_id, runner), runner, install_error=runner.get("installError")
+                install_failure_message(runner_id, runner),
+                runner,
+                install_error=to_user(runner.get("installError") or {}),
             )
         if runner.get("installStatus") == READY and runner.get("connectionStatus") == CONNECTED:
             return runner, round(clock() - started, 3)
@@ -479,9 +513,9 @@ def wait_until_ready(client, runner_id, timeout, interval=POLL_INTERVAL, clock=t
         sleep(min(interval, remaining))
 
 
-def wait_until_gone(client, runner_id, timeout, interval=POLL_INTERVAL, clock=time.monotonic, sleep=time.sleep):
+@_timed
+def wait_until_gone(client, runner_id, timeout, interval, clock, sleep, started):
     """Poll until GET answers 404; returns the seconds waited. Raises :class:`RunnerError` on timeout."""
-    started = clock()
     deadline = started + timeout
     while True:
         runner = client.get_or_none(runner_route(runner_id))

@@ -497,9 +497,9 @@ from ansible_collections.coreweave.sandbox.plugins.module_utils.runner import (
     compute_bindings,
     create_request,
     desired_runner,
+    diff_in_option_form,
     immutable_problems,
     maintenance_policy_problems,
-    name_bindings_in_diff,
     predict_update,
     requested_binding_problems,
     runner_route,
@@ -736,6 +736,7 @@ class ManagedRunner:
         try:
             runner, self.duration = wait_until_ready(self.client, self.runner_id, self.params["wait_timeout"])
         except RunnerError as err:
+            self.duration = err.duration or 0.0
             self.fail(err.message, runner=err.runner, **err.details)
         return runner
 
@@ -744,7 +745,10 @@ class ManagedRunner:
             desired_identity = desired_runner(self.params).get("identity") or {}
             problems = immutable_problems(current, {"identity": desired_identity})
             if problems:
-                self.fail(f"Cannot update runner {self.runner_id}: " + "; ".join(problems) + ". Nothing was sent.")
+                self.fail(
+                    f"Cannot update runner {self.runner_id}: " + "; ".join(problems) + ". Nothing was sent.",
+                    runner=current,
+                )
         desired = desired_runner(self.params, self.desired_bindings(current))
         if current is None:
             self.check_create(desired)
@@ -754,14 +758,14 @@ class ManagedRunner:
         if current is None and self.module.check_mode:
             runner = dict(runner, identity=dict(desired.get("identity") or {}, runnerId=self.runner_id))
         if self.module.diff_requested and self.module.result["changed"]:
-            name_bindings_in_diff(self.module.diff, self.module.call(self.templates.names))
+            diff_in_option_form(self.module.diff, self.module.call(self.templates.names))
         changed = self.module.result["changed"]
         if self.params["apply_update"] and (current is not None) and runner.get("updateAvailable"):
             self.module.result["changed"] = changed = True
             if self.module.check_mode:
                 runner = predict_update(runner)
             else:
-                runner = self.module.call(apply_pending_update, self.client, self.runner_id, runner)
+                runner = self.module.write(apply_pending_update, self.client, self.runner_id, runner)
         if changed and self.params["wait"] and not self.module.check_mode:
             runner = self.wait_ready()
         return runner
@@ -774,6 +778,7 @@ class ManagedRunner:
             try:
                 self.duration = wait_until_gone(self.client, self.runner_id, self.params["wait_timeout"])
             except RunnerError as err:
+                self.duration = err.duration or 0.0
                 self.fail(err.message, runner=err.runner)
 
     def run(self):

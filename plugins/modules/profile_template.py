@@ -127,7 +127,7 @@ options:
           - Network configuration, a mapping; sent to the API as C(networkConfigJson).
           - C(egress.modes) maps a mode name to C({type, cidrs}); C(type) is one of V(none), V(internet) or
             V(allowlist), and an V(allowlist) mode needs C(cidrs), a list of CIDR ranges.
-          - C(egress.default) names one of the modes.
+          - C(egress.default) names one of the modes; without C(egress.modes) it must be V(none) or V(internet).
           - Compared as data, so key order never makes a change.
         type: raw
       pod:
@@ -382,6 +382,11 @@ def spec_errors(spec):
     if default and modes and default not in modes:
         known = ", ".join(sorted(modes))
         errors.append(f"spec.network.egress.default: {default!r} names no mode of spec.network.egress.modes ({known})")
+    elif default and not modes and default not in ("none", "internet"):
+        errors.append(
+            f"spec.network.egress.default: {default!r} names no mode: spec.network.egress.modes is empty, so the "
+            "default must be a mode that needs no definition (none or internet)"
+        )
     return errors
 
 

@@ -203,3 +203,17 @@ class TestFind:
         )
         found = make_client(fake_api).find("/profile-templates", "profileTemplates", "displayName", other)
         assert found == {"id": "2", "displayName": other}
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "https://api.example.test",
+        "https://api.example.test/",
+        "https://api.example.test/v1beta2/sandbox",
+        "https://api.example.test/v1beta2/sandbox/",
+    ],
+)
+def test_base_url_adds_the_version_prefix_once(endpoint):
+    client = SandboxClient(endpoint, "t0ken", retries=0)
+    assert client.base_url == "https://api.example.test/v1beta2/sandbox"

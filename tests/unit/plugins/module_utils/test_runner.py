@@ -416,6 +416,11 @@ def test_wait_until_ready_reports_install_failure_with_hints():
     with pytest.raises(rn.RunnerError) as info:
         rn.wait_until_ready(FakeClient(runners=[failed]), "r", 60, clock=clock, sleep=clock.sleep)
     assert info.value.message == "runner r failed to install: cannot pull (IMAGE_PULL). Remediation hints: a; b"
+    assert info.value.details["install_error"] == {
+        "reason": "IMAGE_PULL",
+        "message": "cannot pull",
+        "remediation_hints": ["a", "b"],
+    }
 
 
 def test_wait_until_ready_times_out_naming_the_last_statuses():
@@ -427,6 +432,7 @@ def test_wait_until_ready_times_out_naming_the_last_statuses():
         "last seen: installStatus PROVISIONING, connectionStatus UNSPECIFIED"
     )
     assert clock.now == 3.0
+    assert info.value.duration == 3.0
 
 
 def test_wait_until_gone():
@@ -434,8 +440,11 @@ def test_wait_until_gone():
     client = FakeClient(runners=[status("DELETING"), status("DELETING"), None])
     assert rn.wait_until_gone(client, "r", 30, clock=clock, sleep=clock.sleep) == 2.0
     clock = Clock()
-    with pytest.raises(rn.RunnerError, match="still present after wait_timeout=2s; last seen: installStatus DELETING"):
+    with pytest.raises(
+        rn.RunnerError, match="still present after wait_timeout=2s; last seen: installStatus DELETING"
+    ) as info:
         rn.wait_until_gone(FakeClient(runners=[status("DELETING")]), "r", 2, clock=clock, sleep=clock.sleep)
+    assert info.value.duration == 2.0
 
 
 def test_update_landed_and_prediction():
@@ -474,3 +483,29 @@ def test_filter_runners():
     assert rn.filter_runners(runners, cluster_name="research-west") == runners[2:]
     assert rn.filter_runners(runners, connection_status="disconnected") == runners[1:2]
     assert rn.filter_runners(runners, zone="US-EAST-04A", connection_status="connected") == runners[:1]
+
+
+def test_diff_in_option_form_names_templates_and_spells_options():
+    names = {"id-a": "agents", "id-c": "default-cpu"}
+    diff = {
+        "before": {"release_channel": "RELEASE_CHANNEL_STABLE", "profile_bindings": [{"profile_template_id": "id-c"}]},
+        "after": {
+            "release_channel": "RELEASE_CHANNEL_RAPID",
+            "profile_bindings": [
+                {"profile_template_id": "id-c", "is_default": True},
+                {"profile_template_id": "id-a", "profile_name": "a", "overrides": {"tags": ["x"]}},
+                {"profile_template_id": "id-unknown"},
+            ],
+        },
+    }
+    rn.diff_in_option_form(diff, names)
+    assert diff["before"] == {
+        "release_channel": "stable",
+        "profile_bindings": [{"profile": "default-cpu", "default": False}],
+    }
+    assert diff["after"]["release_channel"] == "rapid"
+    assert diff["after"]["profile_bindings"] == [
+        {"profile": "agents", "default": False, "profile_name": "a", "overrides": {"tags": ["x"]}},
+        {"profile": "default-cpu", "default": True},
+        {"profile": "id-unknown", "default": False},
+    ]

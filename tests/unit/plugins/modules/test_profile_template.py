@@ -70,6 +70,10 @@ class TestSpecValidation:
                 "spec.network.egress.default: 'internet' names no mode of spec.network.egress.modes (none)",
             ),
             (
+                {"network": {"egress": {"default": "open"}}},
+                "spec.network.egress.default: 'open' names no mode: spec.network.egress.modes is empty",
+            ),
+            (
                 {"namespace": {"strategy": "per-usr"}},
                 "spec.namespace.strategy: 'per-usr' is not one of ['per-user', 'per-org', 'per-profile', 'static']",
             ),
