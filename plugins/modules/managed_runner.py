@@ -640,8 +640,11 @@ class ManagedRunner:
         self.route = runner_route(self.runner_id)
         self.templates = TemplateNames(self.client)
         self.duration = 0.0
+        self.current = None
 
     def fail(self, msg, runner=None, **kwargs):
+        """Fail with the runner as last seen: ``runner`` when given, else as read at the start of the task."""
+        runner = runner or self.current
         self.module.fail(msg, runner=self.user_form(runner) if runner else {}, duration=self.duration, **kwargs)
 
     def user_form(self, runner):
@@ -783,7 +786,7 @@ class ManagedRunner:
 
     def run(self):
         self.check_input()
-        current = self.module.call(self.client.get_or_none, self.route)
+        current = self.current = self.module.call(self.client.get_or_none, self.route)
         if self.params["state"] == "absent":
             self.absent(current)
             self.module.exit(runner={}, duration=self.duration)
