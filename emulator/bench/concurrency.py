@@ -22,7 +22,15 @@ import time
 import requests
 
 ADMIN = {"Authorization": "Bearer demo-admin-token"}
-CLUSTERS = ["prod-east", "research-west", "staging-central", "spare-east-1", "spare-east-2", "spare-west-1"]
+ZONES = {
+    "prod-east": "US-EAST-04A",
+    "research-west": "US-WEST-01A",
+    "staging-central": "US-CENTRAL-02A",
+    "spare-east-1": "US-EAST-04A",
+    "spare-east-2": "US-EAST-04A",
+    "spare-west-1": "US-WEST-01A",
+}
+CLUSTERS = list(ZONES)
 
 
 def start_emulator(workdir: str) -> tuple[subprocess.Popen, str]:
@@ -122,7 +130,7 @@ def run(base: str, args: argparse.Namespace) -> int:
                     body = {
                         "runnerId": f"r-{cluster}",
                         "runner": {
-                            "identity": {"zone": "US-EAST-04A", "clusterName": cluster},
+                            "identity": {"zone": ZONES[cluster], "clusterName": cluster},
                             "profileBindings": [{"profileTemplateId": template["id"], "isDefault": True}],
                         },
                     }

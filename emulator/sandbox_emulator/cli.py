@@ -13,7 +13,16 @@ from werkzeug.serving import make_server
 
 from sandbox_emulator import API_PREFIX
 from sandbox_emulator.app import EmulatorApp
-from sandbox_emulator.config import Config, ConfigError, demo_config, load, make_cluster, make_token, set_timing
+from sandbox_emulator.config import (
+    Config,
+    ConfigError,
+    Timings,
+    demo_config,
+    load,
+    make_cluster,
+    make_token,
+    set_timing,
+)
 from sandbox_emulator.store import Store
 
 
@@ -24,17 +33,41 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port to bind; 0 picks a free one (default 0)")
-    parser.add_argument("--config", help="TOML file with tokens, clusters and timings")
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="TOML file with tokens, clusters and timings; without it and without --token or --cluster, the built-in "
+        "demo configuration applies",
+    )
     state = parser.add_mutually_exclusive_group()
-    state.add_argument("--state", help="SQLite file that keeps resources across restarts")
+    state.add_argument("--state", metavar="FILE", help="SQLite file that keeps resources across restarts")
     state.add_argument("--memory", action="store_true", help="keep resources in memory only (the default)")
-    parser.add_argument("--test-control", action="store_true", help="enable the /_emulator test-control interface")
-    parser.add_argument("--list-key", choices=("runners", "managedRunners"), default="runners")
-    parser.add_argument("--emit-zero-values", action="store_true", help="emit zero-valued fields instead of omitting")
-    parser.add_argument("--tls-cert", help="PEM certificate; serve HTTPS")
-    parser.add_argument("--tls-key", help="PEM private key for --tls-cert")
-    parser.add_argument("--port-file", help="write the bound port number to this file once listening")
-    parser.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
+    parser.add_argument(
+        "--test-control",
+        action="store_true",
+        help="enable the /_emulator test-control interface: reset, state dump, request log, faults, runner control",
+    )
+    parser.add_argument(
+        "--list-key",
+        choices=("runners", "managedRunners"),
+        default="runners",
+        help="name of the array in the answer of GET /managed-runners (default runners)",
+    )
+    parser.add_argument(
+        "--emit-zero-values",
+        action="store_true",
+        help='emit zero-valued fields ("", false, 0, [], {}, *_UNSPECIFIED enums, null timestamps) instead of '
+        "omitting them (protobuf JSON omits them by default)",
+    )
+    parser.add_argument("--tls-cert", metavar="FILE", help="PEM certificate; serve HTTPS (needs --tls-key)")
+    parser.add_argument("--tls-key", metavar="FILE", help="PEM private key for --tls-cert")
+    parser.add_argument("--port-file", metavar="FILE", help="write the bound port number to this file once listening")
+    parser.add_argument(
+        "--log-level",
+        default="info",
+        choices=("debug", "info", "warning", "error"),
+        help="logging level on standard error (default info)",
+    )
     parser.add_argument(
         "--token",
         action="append",
@@ -50,7 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="add a cluster (repeatable), e.g. prod-east,US-EAST-04A",
     )
     parser.add_argument(
-        "--timing", action="append", default=[], metavar="NAME=SECONDS", help="override a lifecycle timing"
+        "--timing",
+        action="append",
+        default=[],
+        metavar="NAME=SECONDS",
+        help="override a lifecycle timing (repeatable); NAME is one of " + ", ".join(Timings.__dataclass_fields__),
     )
     return parser
 

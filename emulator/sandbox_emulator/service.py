@@ -265,13 +265,14 @@ class Service:
 
     # ----- runners -------------------------------------------------------------------------------------
 
-    def _check_runner(self, org: str, runner: dict, creating: bool) -> None:
+    def _check_runner(self, org: str, runner: dict, creating: bool, previous_zone: str | None = None) -> None:
         identity = runner.setdefault("identity", {})
         if runner.get("displayName"):
             check_name(runner["displayName"], "runner.display_name")
         if not identity.get("zone"):
             raise invalid("runner.identity.zone is required", "runner.identity.zone")
-        identity["zone"] = identity["zone"].upper()
+        given_zone = identity["zone"]
+        identity["zone"] = given_zone.upper()
         if creating:
             cluster_id, cluster_name = identity.get("clusterId"), identity.get("clusterName")
             if cluster_id and cluster_name:
@@ -299,11 +300,23 @@ class Service:
                         "runner.identity.cluster_name",
                     )
             identity["clusterId"], identity["clusterName"] = cluster.id, cluster.name
+        if creating or identity["zone"] != (previous_zone or "").upper():
+            self._check_zone(given_zone, identity)
         spec = runner.setdefault("managedSpec", {})
         if spec.get("releaseChannel", "RELEASE_CHANNEL_UNSPECIFIED") == "RELEASE_CHANNEL_UNSPECIFIED":
             spec["releaseChannel"] = "RELEASE_CHANNEL_STABLE"
         check_managed_spec(spec, "runner.managed_spec")
         check_bindings(runner.get("profileBindings", []), "runner.profile_bindings", self._template_exists(org))
+
+    def _check_zone(self, given_zone: str, identity: dict) -> None:
+        """A runner lives in the zone of its cluster; zones compare case-insensitively."""
+        cluster = self.config.cluster_by_id(identity.get("clusterId", ""))
+        if cluster is None or cluster.zone.upper() == given_zone.upper():
+            return
+        raise invalid(
+            f'runner.identity.zone "{given_zone}" does not match the zone of cluster "{cluster.name}" ({cluster.zone})',
+            "runner.identity.zone",
+        )
 
     def _check_runner_conflicts(self, org: str, runner: dict) -> None:
         for other in self.store.all(RUNNER_KIND, org):
@@ -418,7 +431,7 @@ class Service:
             updated = masks.apply("runner", RUNNER, doc, request, paths, RUNNER_MUTABLE, RUNNER_NO_MASK)
             if sim.get("deletingAt") is not None:
                 raise precondition(f'runner "{doc["identity"]["runnerId"]}" is being deleted', doc["id"])
-            self._check_runner(org, updated, creating=False)
+            self._check_runner(org, updated, creating=False, previous_zone=doc["identity"].get("zone"))
             self._check_runner_conflicts(org, updated)
             updated = render(updated, RUNNER, False)
             if updated != doc:

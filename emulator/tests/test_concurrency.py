@@ -9,7 +9,15 @@ from conftest import ADMIN
 
 def test_mixed_clients_lose_and_duplicate_nothing(emu):
     base_template = emu.template("base")
-    clusters = ["prod-east", "research-west", "staging-central", "spare-east-1", "spare-east-2", "spare-west-1"]
+    zones = {
+        "prod-east": "US-EAST-04A",
+        "research-west": "US-WEST-01A",
+        "staging-central": "US-CENTRAL-02A",
+        "spare-east-1": "US-EAST-04A",
+        "spare-east-2": "US-EAST-04A",
+        "spare-west-1": "US-WEST-01A",
+    }
+    clusters = list(zones)
     lock = threading.Lock()
     created, deleted, failures = set(), set(), []
     stop_at = time.monotonic() + 2.0
@@ -41,7 +49,7 @@ def test_mixed_clients_lose_and_duplicate_nothing(emu):
                 body = {
                     "runnerId": f"r-{cluster}",
                     "runner": {
-                        "identity": {"zone": "US-EAST-04A", "clusterName": cluster},
+                        "identity": {"zone": zones[cluster], "clusterName": cluster},
                         "profileBindings": [{"profileTemplateId": base_template["id"], "isDefault": True}],
                     },
                 }

@@ -135,6 +135,21 @@ def test_request_log_lines_never_show_the_token(spawn):
     assert "demo-admin-token" not in log and "pageSize" not in log
 
 
+def test_help_describes_every_flag():
+    from sandbox_emulator.cli import build_parser
+
+    result = subprocess.run(
+        [sys.executable, "-m", "sandbox_emulator", "--help"], cwd=ROOT, capture_output=True, timeout=30, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    help_text = " ".join(result.stdout.split())
+    for action in build_parser()._actions:
+        assert action.help and action.help.strip(), f"{action.option_strings} has no help"
+        for flag in action.option_strings:
+            assert flag in help_text
+        assert " ".join(action.help.split()).split(" (")[0][:30] in help_text
+
+
 def test_bad_config_is_reported(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text('[[tokens]]\ntoken = "t"\npermission = "ROOT"\norganization = "o"\n')

@@ -184,6 +184,60 @@ def test_binding_overrides_json_must_be_a_json_object(base, value, predicate):
     assert_error(response, 400, 3, f"runner.profile_bindings[0].overrides_json {predicate}")
 
 
+ZONE_MISMATCH = 'runner.identity.zone "US-EAST-04A" does not match the zone of cluster "research-west" (US-WEST-01A)'
+
+
+@pytest.mark.parametrize(
+    "identity",
+    [
+        {"zone": "US-EAST-04A", "clusterName": "research-west"},
+        {"zone": "US-EAST-04A", "clusterId": "3f6b2a1e-5c4d-4e8f-9a0b-1c2d3e4f5a02"},
+    ],
+    ids=["by-name", "by-id"],
+)
+def test_runner_zone_must_match_its_cluster_on_create(base, identity):
+    emu, body, _, _ = base
+    response = create(emu, mutate(body, "runner.identity", identity))
+    error = assert_error(response, 400, 3, ZONE_MISMATCH)
+    violation = error["details"][0]
+    assert violation["@type"] == "type.googleapis.com/google.rpc.BadRequest"
+    assert violation["fieldViolations"] == [{"field": "runner.identity.zone", "description": ZONE_MISMATCH}]
+    assert emu.state()["runners"] == []
+
+
+def test_runner_zone_names_the_zone_as_given(base):
+    emu, body, _, _ = base
+    response = create(emu, mutate(body, "runner.identity", {"zone": "us-central-02a", "clusterName": "prod-east"}))
+    message = 'runner.identity.zone "us-central-02a" does not match the zone of cluster "prod-east" (US-EAST-04A)'
+    assert_error(response, 400, 3, message)
+
+
+def test_runner_zone_compares_case_insensitively(base):
+    emu, body, _, _ = base
+    response = create(emu, mutate(body, "runner.identity", {"zone": "us-west-01a", "clusterName": "research-west"}))
+    assert response.status_code == 200, response.text
+    assert response.json()["identity"]["zone"] == "US-WEST-01A"
+
+
+def test_runner_zone_must_match_its_cluster_on_update(base):
+    emu, body, _, _ = base
+    body = mutate(body, "runner.identity", {"zone": "US-WEST-01A", "clusterName": "research-west"})
+    assert create(emu, body).status_code == 200
+    before = emu.get_runner("r1")
+    for update in (
+        {"runner": {"identity": {"zone": "US-EAST-04A"}}, "update_mask": "identity.zone"},
+        {"runner": {"identity": {"zone": "US-EAST-04A"}}},
+    ):
+        response = emu.call("PATCH", "/managed-runners/r1", json=update)
+        assert_error(response, 400, 3, ZONE_MISMATCH)
+    assert emu.get_runner("r1")["identity"] == before["identity"]
+    same = {"runner": {"identity": {"zone": "us-west-01a"}, "displayName": "Renamed"}}
+    response = emu.call("PATCH", "/managed-runners/r1", json=same)
+    assert response.status_code == 200, response.text
+    assert response.json()["identity"]["zone"] == "US-WEST-01A"
+    assert response.json()["displayName"] == "Renamed"
+
+
 def test_duplicate_runner_id_is_409(base):
     emu, body, _, _ = base
     assert create(emu, body).status_code == 200

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The fleet role end to end against the emulator, with the example fleet of the demo playbook:
-# converge, converge again with changed=0 in the play recap, prune in check mode and for real, and a misspelt
-# fleet rejected by argument validation before any request.
+# converge, converge again with changed=0 in the play recap, prune in check mode and for real, a misspelt
+# fleet rejected by argument validation before any request, and the fleet file checks of the playbook: a missing
+# file, a relative path taken from the current directory, an unknown top-level key, and prune with an empty fleet.
 set -eux -o pipefail
 
 # ansible-test copies tests/integration, with the integration configuration (API endpoint, tokens, emulator URL)
@@ -17,8 +18,21 @@ export ANSIBLE_LOCALHOST_WARNING=False ANSIBLE_INVENTORY_UNPARSED_WARNING=False 
 output="$(mktemp -d)"
 trap 'rm -rf "$output"' EXIT
 
-fleet() { ansible-playbook coreweave.sandbox.fleet -e @api.yml "$@"; }
-emulator() { ansible-playbook emulator.yml -e "control=$1" "${@:2}"; }
+here="$PWD"
+fleet() { ansible-playbook coreweave.sandbox.fleet -e "@$here/api.yml" "$@"; }
+emulator() { ansible-playbook "$here/emulator.yml" -e "control=$1" "${@:2}"; }
+
+# Run the fleet playbook, expecting it to fail; its output goes to the file named first.
+fleet_fails() {
+  local log="$1"
+  shift
+  if fleet "$@" > "$log" 2>&1; then
+    cat "$log"
+    echo "the fleet playbook succeeded where it must fail" >&2
+    exit 1
+  fi
+  cat "$log"
+}
 recap() { grep -E '^localhost +:' "$1" | tail -n 1; }
 changed() { recap "$1" | sed -E 's/.*changed=([0-9]+).*/\1/'; }
 
@@ -66,5 +80,45 @@ grep -q 'Validation of arguments failed' "$output/typo.txt"
 grep -q 'sandbox_profiles.spec.contianer_image' "$output/typo.txt"
 grep -q 'sandbox_runners.profile_bindngs' "$output/typo.txt"
 emulator no_requests "$@"
+
+# A fleet file that does not exist fails, naming the path it looked for, before any request.
+emulator clear "$@"
+fleet_fails "$output/missing.txt" -e sandbox_fleet_file=no-such-fleet.yml "$@"
+grep -q "fleet file $PWD/no-such-fleet.yml (sandbox_fleet_file no-such-fleet.yml relative to the current directory" \
+  "$output/missing.txt"
+grep -q 'does not exist; nothing was sent to the API' "$output/missing.txt"
+emulator no_requests "$@"
+
+# A relative path is taken from the current directory, not from the playbook's.
+mkdir "$output/fleets"
+cp relative-fleet.yml "$output/fleets/my-fleet.yml"
+emulator clear "$@"
+(cd "$output/fleets" && fleet -e sandbox_fleet_file=my-fleet.yml --check "$@") | tee "$output/relative.txt"
+grep -q 'profile templates: created 1 (fleet-role-relative), updated 0, deleted 0, unchanged 0' "$output/relative.txt"
+grep -q 'runners: created 0, updated 0, deleted 0, unchanged 0' "$output/relative.txt"
+emulator no_writes "$@"
+
+# A top-level key other than sandbox_profiles and sandbox_runners fails, naming the key, before any request.
+emulator clear "$@"
+fleet_fails "$output/unknown-key.txt" -e sandbox_fleet_file=unknown-key-fleet.yml "$@"
+grep -q "fleet file $PWD/unknown-key-fleet.yml: unknown top-level key sandbox_profile;" "$output/unknown-key.txt"
+emulator no_requests "$@"
+
+# Prune with an empty fleet would delete everything: refused before any request, in check mode too, unless
+# sandbox_prune_empty_fleet says so.
+emulator clear "$@"
+for mode in --diff --check; do
+  fleet_fails "$output/empty-prune.txt" -e sandbox_fleet_file=empty-fleet.yml -e sandbox_prune=true "$mode" "$@"
+  grep -q 'would delete every runner and every profile template' "$output/empty-prune.txt"
+  grep -q 'sandbox_prune_empty_fleet' "$output/empty-prune.txt"
+done
+emulator no_requests "$@"
+ansible-playbook check.yml -e expect=pruned "$@"
+fleet -e sandbox_fleet_file=empty-fleet.yml -e sandbox_prune=true -e sandbox_prune_empty_fleet=true --check "$@" \
+  | tee "$output/empty-prune-check.txt"
+grep -q 'deleted 5 (agent-allowlist, default-cpu, ds-gpu-h100, eval-no-egress, minimal)' \
+  "$output/empty-prune-check.txt"
+grep -q 'runners: created 0, updated 0, deleted 2 (prod-east-managed, research-west)' "$output/empty-prune-check.txt"
+emulator no_writes "$@"
 
 emulator reset "$@"
