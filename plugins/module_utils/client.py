@@ -82,6 +82,7 @@ class SandboxApiError(Exception):
         attempts=1,
         retryable=False,
         retry_after=None,
+        outcome_unknown=False,
     ):
         self.method = method
         self.route = route
@@ -92,12 +93,16 @@ class SandboxApiError(Exception):
         self.attempts = attempts
         self.retryable = retryable
         self.retry_after = retry_after
+        # set when an earlier attempt of the same request may have been applied
+        self.outcome_unknown = outcome_unknown
         super().__init__(self.summary())
 
     @property
     def refused(self):
         """Whether the API answered that it did not apply the request (3xx, or 4xx but 408 and 429)."""
-        return self.status is not None and 300 <= self.status < 500 and self.status not in (408, 429)
+        if self.outcome_unknown or self.status is None:
+            return False
+        return 300 <= self.status < 500 and self.status not in (408, 429)
 
     @property
     def code_name(self):
@@ -206,7 +211,8 @@ class SandboxClient:
         if not isinstance(text, str):
             text = str(text)
         if self.token:
-            text = text.replace(self.token, MASKED)
+            for form in {self.token, repr(self.token)[1:-1]}:
+                text = text.replace(form, MASKED)
         return text
 
     def _scrub_data(self, data):
@@ -335,6 +341,12 @@ class SandboxClient:
             try:
                 return self.request("POST", route, body=body)
             except SandboxApiError as err:
+                if attempt > 1 and err.status == 409:
+                    # The key exists although the look-up missed it: most likely the earlier attempt landed and
+                    # reads lag behind; look again before giving up.
+                    landed = self._recover_after_conflict(recover, attempt)
+                    if landed is not None:
+                        return landed
                 if not err.retryable or attempt > self.retries:
                     raise SandboxApiError(
                         err.method,
@@ -344,12 +356,22 @@ class SandboxClient:
                         code=err.code,
                         details=err.details,
                         attempts=attempt,
+                        outcome_unknown=attempt > 1,
                     ) from None
                 time.sleep(backoff_delay(attempt, err.retry_after))
             landed = recover()
             if landed is not None:
                 self._debug(f"POST {route}: the earlier attempt landed; adopting the resource")
                 return landed
+
+    def _recover_after_conflict(self, recover, attempt):
+        for look in range(1, 4):
+            landed = recover()
+            if landed is not None:
+                self._debug("POST: the resource exists after an earlier attempt; adopting it")
+                return landed
+            time.sleep(backoff_delay(attempt + look))
+        return None
 
     def find(self, route, key, field, value, alternate_keys=()):
         """The item of collection ``route`` whose wire ``field`` equals ``value``, ``None`` when there is none.

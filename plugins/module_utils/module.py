@@ -143,10 +143,19 @@ class SandboxModule:
         self._check_api_options()
 
     def _check_api_options(self):
-        if not self.params["api_token"]:
+        token = (self.params["api_token"] or "").strip()
+        if not token:
             self.fail(
                 f"No API token: set the api_token option or the {TOKEN_ENV} environment variable.",
             )
+        if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in token):
+            self.fail(
+                f"api_token (or {TOKEN_ENV}) holds spaces or control characters inside it; a token is one word. "
+                "Check how it is quoted or templated."
+            )
+        # A token read from a block scalar or a file often ends in a newline: send it without.
+        self.params["api_token"] = token
+        self.module.no_log_values.add(token)
         endpoint = self.params["api_endpoint"] or ""
         if not endpoint.startswith(("https://", "http://")):
             self.fail(f"api_endpoint must be an http:// or https:// URL, got {endpoint!r}.")
@@ -236,13 +245,18 @@ class SandboxModule:
         self._writes_landed = True
         return outcome
 
-    def ensure_present(self, current, desired, fields, create, update, rules=NO_RULES, user_paths=None):
+    def ensure_present(
+        self, current, desired, fields, create, update, rules=NO_RULES, user_paths=None, build_update=None
+    ):
         """Create or update one resource so that its managed ``fields`` equal ``desired``.
 
         ``current`` is the resource as read (``None`` when absent), ``desired`` the wire form of what
         the task asks. ``create(desired)`` and ``update(body, mask)`` perform the write and return the
         resource; neither is called in check mode, where the predicted resource is returned instead.
         Returns the resulting wire resource and sets ``changed`` and the diff.
+
+        ``build_update(current, desired, changed)`` returns the PATCH body and mask for the changed fields;
+        by default each changed field is sent under its own mask path.
         """
         if current is None:
             self.result["changed"] = True
@@ -262,7 +276,10 @@ class SandboxModule:
         self.result["changed"] = True
         if self.check_mode:
             return predicted
-        body, mask = update_request(desired, changed)
+        if build_update is None:
+            body, mask = update_request(desired, changed)
+        else:
+            body, mask = build_update(current, desired, changed)
         return self.write(update, body, mask)
 
     def ensure_absent(self, current, delete, fields=(), user_paths=None):

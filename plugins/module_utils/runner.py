@@ -13,6 +13,7 @@ import copy
 import re
 import time
 import uuid
+from urllib.parse import quote
 
 from ansible_collections.coreweave.sandbox.plugins.module_utils.compare import (
     get_path,
@@ -31,6 +32,8 @@ TEMPLATE_LIST_KEY = "profileTemplates"
 
 INSTALL_PREFIX = "RUNNER_INSTALL_STATUS_"
 CONNECTION_PREFIX = "RUNNER_CONNECTION_STATUS_"
+PENDING = INSTALL_PREFIX + "PENDING"
+PROVISIONING = INSTALL_PREFIX + "PROVISIONING"
 READY = INSTALL_PREFIX + "READY"
 FAILED = INSTALL_PREFIX + "FAILED"
 CONNECTED = CONNECTION_PREFIX + "CONNECTED"
@@ -59,7 +62,7 @@ class RunnerError(Exception):
 
 
 def runner_route(runner_id):
-    return f"{RUNNERS_ROUTE}/{runner_id}"
+    return f"{RUNNERS_ROUTE}/{quote(runner_id, safe='')}"
 
 
 def is_uuid(text):
@@ -275,16 +278,15 @@ class TemplateNames:
     def resolve(self, references):
         """Template ids for ``references`` (display names or UUIDs), and the references that name nothing.
 
-        The template list is read only when a reference is not a UUID. A UUID is checked against the
-        list when it has been read anyway; otherwise the API checks it.
+        The template list is read once (it also names the bindings in the result), so a UUID is checked
+        to exist before anything is written, like a name.
         """
-        needs_list = any(not is_uuid(ref) for ref in references)
-        by_id = self.load() if needs_list else self._by_id
-        by_name = {name: template_id for template_id, name in (by_id or {}).items()}
+        by_id = self.load()
+        by_name = {name: template_id for template_id, name in by_id.items()}
         resolved = {}
         unknown = []
         for ref in references:
-            if is_uuid(ref) and (by_id is None or ref.lower() in by_id):
+            if is_uuid(ref) and ref.lower() in by_id:
                 resolved[ref] = ref.lower()
             elif ref in by_name:
                 resolved[ref] = by_name[ref]
@@ -466,6 +468,12 @@ def install_failure_message(runner_id, runner):
     if hints:
         text += ". Remediation hints: " + "; ".join(hints)
     return text
+
+
+def install_in_progress(runner):
+    """Whether waiting makes sense without a change: the install is under way, rolling out, or FAILED
+    (then the wait fails at once with the install error and its hints)."""
+    return runner.get("installStatus") in (PENDING, PROVISIONING, FAILED) or bool(runner.get("rolloutInProgress"))
 
 
 def _timed(wait):

@@ -481,7 +481,8 @@ duration:
   sample: 42.5
 """
 
-from ansible_collections.coreweave.sandbox.plugins.module_utils.compare import Rules, changed_fields, to_user
+from ansible_collections.coreweave.sandbox.plugins.module_utils.client import SandboxApiError
+from ansible_collections.coreweave.sandbox.plugins.module_utils.compare import Rules, to_user
 from ansible_collections.coreweave.sandbox.plugins.module_utils.module import (
     SandboxModule,
     quantity_error,
@@ -489,6 +490,7 @@ from ansible_collections.coreweave.sandbox.plugins.module_utils.module import (
 )
 from ansible_collections.coreweave.sandbox.plugins.module_utils.runner import (
     BINDINGS_PATH,
+    DISCONNECTED,
     RUNNERS_ROUTE,
     RunnerError,
     TemplateNames,
@@ -499,6 +501,7 @@ from ansible_collections.coreweave.sandbox.plugins.module_utils.runner import (
     desired_runner,
     diff_in_option_form,
     immutable_problems,
+    install_in_progress,
     maintenance_policy_problems,
     predict_update,
     requested_binding_problems,
@@ -657,6 +660,10 @@ class ManagedRunner:
         problem = runner_id_error(self.runner_id)
         if problem:
             self.fail(f"Invalid runner_id: {problem}. Nothing was sent.")
+        empty = [name for name in ("zone", "cluster_id", "cluster_name") if self.params[name] is not None]
+        empty = [name for name in empty if not self.params[name].strip()]
+        if empty:
+            self.fail(f"{', '.join(empty)} must not be empty when set. Nothing was sent.")
         if self.params["wait_timeout"] < 0:
             self.fail(f"wait_timeout must be zero or more seconds, got {self.params['wait_timeout']}.")
         resources = (self.params["overrides"] or {}).get("resources") or {}
@@ -711,16 +718,30 @@ class ManagedRunner:
             RUNNERS_ROUTE, create_request(self.runner_id, desired), recover=lambda: self.client.get_or_none(self.route)
         )
 
-    def update(self, current, desired):
-        def send(_body, _mask):
-            changed = changed_fields(desired, current, FIELDS, RULES)
-            body, mask = runner_update_request(current, desired, changed)
+    def update(self, current):
+        def send(body, mask):
+            if BINDINGS_PATH in body and not self.params["purge_profile_bindings"]:
+                self.check_bindings_unchanged(current)
             updated = self.client.patch(self.route, {"runner": body, "update_mask": mask})
             if BINDINGS_PATH in body:
                 self.verify_bindings(body[BINDINGS_PATH])
             return updated
 
         return send
+
+    def check_bindings_unchanged(self, current):
+        """Merge mode: the list merged into must still be the runner's, or another writer's change would be lost.
+
+        v1beta2 has no etag, so this narrows the window to the time between this read and the PATCH.
+        """
+        reread = self.module.call(self.client.get_or_none, self.route)
+        if reread is None or not same_bindings(current.get(BINDINGS_PATH), reread.get(BINDINGS_PATH), RULES):
+            self.module.result["changed"] = False
+            self.fail(
+                f"The profile bindings of runner {self.runner_id} changed after this task read them: another writer "
+                "replaced the list. Nothing was sent; run the task again to merge into the new list.",
+                runner=reread,
+            )
 
     def verify_bindings(self, sent):
         reread = self.module.call(self.client.get_or_none, self.route)
@@ -729,18 +750,26 @@ class ManagedRunner:
             self.module.result["changed"] = True
             self.fail(
                 f"The profile bindings of runner {self.runner_id} changed while this task wrote them: another writer "
-                "replaced the list between the read and the write, so one of the two changes is lost. Read the runner "
+                "replaced the list right after this task's write, so one of the two changes is lost. Read the runner "
                 "and run the task again.",
                 runner=reread,
                 sent_profile_bindings=to_user(sent),
             )
 
-    def wait_ready(self):
+    def wait(self, wait_function):
+        """Run a wait; its failures (install failed, timeout, an API error) end the task, ``changed`` kept."""
         try:
-            runner, self.duration = wait_until_ready(self.client, self.runner_id, self.params["wait_timeout"])
+            outcome = wait_function(self.client, self.runner_id, self.params["wait_timeout"])
         except RunnerError as err:
             self.duration = err.duration or 0.0
             self.fail(err.message, runner=err.runner, **err.details)
+        except SandboxApiError as err:
+            self.module.result["duration"] = self.duration
+            self.module.fail_api(err, prefix=f"While waiting for runner {self.runner_id}")
+        return outcome
+
+    def wait_ready(self):
+        runner, self.duration = self.wait(wait_until_ready)
         return runner
 
     def present(self, current):
@@ -756,7 +785,13 @@ class ManagedRunner:
         if current is None:
             self.check_create(desired)
         runner = self.module.ensure_present(
-            current, desired, FIELDS, create=self.create, update=self.update(current, desired), rules=RULES
+            current,
+            desired,
+            FIELDS,
+            create=self.create,
+            update=self.update(current),
+            rules=RULES,
+            build_update=runner_update_request,
         )
         if current is None and self.module.check_mode:
             runner = dict(runner, identity=dict(desired.get("identity") or {}, runnerId=self.runner_id))
@@ -769,8 +804,14 @@ class ManagedRunner:
                 runner = predict_update(runner)
             else:
                 runner = self.module.write(apply_pending_update, self.client, self.runner_id, runner)
-        if changed and self.params["wait"] and not self.module.check_mode:
-            runner = self.wait_ready()
+        if self.params["wait"] and not self.module.check_mode:
+            if changed or install_in_progress(runner):
+                runner = self.wait_ready()
+            elif runner.get("connectionStatus") == DISCONNECTED:
+                self.module.module.warn(
+                    f"Runner {self.runner_id} is installed but DISCONNECTED: no heartbeat since "
+                    f"{runner.get('lastHeartbeatAt') or 'it was installed'}. Check the runner pod in its cluster."
+                )
         return runner
 
     def absent(self, current):
@@ -778,11 +819,7 @@ class ManagedRunner:
         if not deleting:
             self.module.ensure_absent(current, lambda: self.client.delete(self.route), FIELDS)
         if current is not None and self.params["wait"] and not self.module.check_mode:
-            try:
-                self.duration = wait_until_gone(self.client, self.runner_id, self.params["wait_timeout"])
-            except RunnerError as err:
-                self.duration = err.duration or 0.0
-                self.fail(err.message, runner=err.runner)
+            self.duration = self.wait(wait_until_gone)
 
     def run(self):
         self.check_input()

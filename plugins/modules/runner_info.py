@@ -166,7 +166,7 @@ runners:
       sample: 1
 """
 
-from ansible_collections.coreweave.sandbox.plugins.module_utils.module import SandboxModule
+from ansible_collections.coreweave.sandbox.plugins.module_utils.module import SandboxModule, runner_id_error
 from ansible_collections.coreweave.sandbox.plugins.module_utils.runner import (
     BINDINGS_PATH,
     TemplateNames,
@@ -191,7 +191,8 @@ def main():
     params = module.params
     client = module.client
 
-    if params["runner_id"]:
+    if params["runner_id"] is not None:
+        module.fail_invalid([message for message in (runner_id_error(params["runner_id"]),) if message])
         found = module.call(client.get_or_none, runner_route(params["runner_id"]))
         runners = [found] if found is not None else []
     else:

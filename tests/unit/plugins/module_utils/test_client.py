@@ -174,6 +174,25 @@ class TestPostRecovery:
         assert caught.value.code_name == "ALREADY_EXISTS"
         assert len(fake_api.sent("POST")) == 1
 
+    def test_conflict_on_a_resend_adopts_what_a_later_look_up_finds(self, fake_api, monkeypatch):
+        monkeypatch.setattr(client_module.time, "sleep", lambda seconds: None)
+        fake_api.add("POST", "/profile-templates", 503, {"code": 14, "message": "unavailable"})
+        fake_api.add("POST", "/profile-templates", 409, {"code": 6, "message": "already exists"})
+        looks = iter([None, None, {"id": "landed"}])
+        client = make_client(fake_api)
+        assert client.post("/profile-templates", {}, lambda: next(looks)) == {"id": "landed"}
+        assert len(fake_api.sent("POST")) == 2
+
+    def test_conflict_on_a_resend_is_not_a_refusal(self, fake_api, monkeypatch):
+        monkeypatch.setattr(client_module.time, "sleep", lambda seconds: None)
+        fake_api.add("POST", "/profile-templates", 503, {"code": 14, "message": "unavailable"})
+        fake_api.add("POST", "/profile-templates", 409, {"code": 6, "message": "already exists"})
+        with pytest.raises(SandboxApiError) as caught:
+            make_client(fake_api).post("/profile-templates", {}, lambda: None)
+        assert caught.value.status == 409
+        assert caught.value.attempts == 2
+        assert caught.value.refused is False
+
     def test_gives_up_after_the_retries(self, fake_api):
         fake_api.add("POST", "/profile-templates", 503, {"code": 14, "message": "unavailable"})
         with pytest.raises(SandboxApiError) as caught:
@@ -217,3 +236,17 @@ class TestFind:
 def test_base_url_adds_the_version_prefix_once(endpoint):
     client = SandboxClient(endpoint, "t0ken", retries=0)
     assert client.base_url == "https://api.example.test/v1beta2/sandbox"
+
+
+@pytest.mark.parametrize(
+    "status, refused",
+    [(301, True), (400, True), (403, True), (404, True), (409, True), (408, False), (429, False), (500, False)],
+)
+def test_refused_means_the_api_did_not_apply_the_request(status, refused):
+    assert SandboxApiError("PATCH", "/x", "m", status=status).refused is refused
+    assert SandboxApiError("PATCH", "/x", "m", status=status, outcome_unknown=True).refused is False
+
+
+def test_scrub_masks_the_token_and_its_escaped_form():
+    client = SandboxClient("https://api.example.test", "tok\tab", retries=0)
+    assert client.scrub("a tok\tab b " + repr("tok\tab")) == "a ******** b '********'"

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import pytest
+from ansible_collections.coreweave.sandbox.plugins.module_utils.client import SandboxApiError
 from ansible_collections.coreweave.sandbox.plugins.module_utils.module import (
     SandboxModule,
     cidr_error,
@@ -74,6 +75,39 @@ def test_missing_token_names_option_and_variable(run_module, monkeypatch):
     failed, result = run_module(main, {"api_endpoint": "http://127.0.0.1:9"})
     assert failed
     assert "api_token" in result["msg"] and "COREWEAVE_API_TOKEN" in result["msg"]
+
+
+def test_token_from_a_block_scalar_loses_its_newline():
+    module = make_module(api_token="secret-token\n")
+    assert module.params["api_token"] == "secret-token"
+    assert module.client.session.headers["Authorization"] == "Bearer secret-token"
+    assert "secret-token" in module.module.no_log_values
+
+
+def test_token_with_inner_whitespace_fails_without_showing_it(run_module):
+    def main():
+        SandboxModule({})
+
+    failed, result = run_module(main, {"api_endpoint": "http://127.0.0.1:9", "api_token": "secret part2"})
+    assert failed
+    assert "api_token" in result["msg"] and "spaces or control characters" in result["msg"]
+    assert "part2" not in result["msg"]
+
+
+@pytest.mark.parametrize("status, changed", [(400, False), (409, False), (500, True)])
+def test_a_refused_write_is_not_a_change(run_module, status, changed):
+    def main():
+        module = SandboxModule({})
+
+        def refuse(_desired):
+            raise SandboxApiError("POST", "/profile-templates", "no", status=status)
+
+        module.ensure_present(None, {"displayName": "b"}, FIELDS, refuse, refuse)
+
+    failed, result = run_module(main, {"api_endpoint": "http://127.0.0.1:9", "api_token": "t"})
+    assert failed
+    assert result["changed"] is changed
+    assert result["error"]["status"] == status
 
 
 def test_ensure_present_check_mode_predicts_and_writes_nothing():

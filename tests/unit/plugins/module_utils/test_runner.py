@@ -191,12 +191,13 @@ class FakeClient:
 TEMPLATES = [{"id": i, "displayName": n} for i, n in NAMES.items()]
 
 
-def test_resolve_uuids_only_reads_no_list():
+def test_resolve_checks_uuids_against_one_list_read():
     client = FakeClient(TEMPLATES)
-    resolved, unknown = rn.TemplateNames(client).resolve([CPU, GPU.upper()])
+    missing = "66666666-6666-4666-8666-666666666666"
+    resolved, unknown = rn.TemplateNames(client).resolve([CPU, GPU.upper(), missing])
     assert resolved == {CPU: CPU, GPU.upper(): GPU}
-    assert unknown == []
-    assert client.calls == []
+    assert unknown == [missing]
+    assert len(client.calls) == 1
 
 
 def test_resolve_names_reads_the_list_once_and_reports_unknown_names():
