@@ -211,7 +211,7 @@ class SandboxClient:
         if not isinstance(text, str):
             text = str(text)
         if self.token:
-            for form in {self.token, repr(self.token)[1:-1]}:
+            for form in (self.token, repr(self.token)[1:-1]):
                 text = text.replace(form, MASKED)
         return text
 
