@@ -92,7 +92,8 @@ def display_name_error(value, path="display_name"):
     """A message naming ``path`` when ``value`` cannot be a display name, else ``None``.
 
     A template's display name also addresses it in URLs, so a slash or a control character could
-    reach another resource; both are refused before any request.
+    reach another resource; both are refused before any request. So are ``.`` and ``..``, which a URL
+    reads as "this" and "the parent" path segment: the template would be looked up at another path.
     """
     if not value or not value.strip():
         return f"{path} must not be empty"
@@ -100,6 +101,8 @@ def display_name_error(value, path="display_name"):
         return f"{path} must be at most {MAX_DISPLAY_NAME} characters, got {len(value)}"
     if "/" in value or any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
         return f"{path} {value!r} must not contain slashes or control characters"
+    if value in (".", ".."):
+        return f"{path} {value!r} cannot be used: a URL reads it as a relative path segment, not as a name"
     return None
 
 

@@ -66,6 +66,8 @@ CASES = [
     ("template-name-control-char", "profile_template", _with(TEMPLATE, "display_name", "bad\x07name"), "display_name"),
     ("template-name-newline", "profile_template", _with(TEMPLATE, "display_name", "two\nlines"), "display_name"),
     ("template-name-path", "profile_template", _with(TEMPLATE, "display_name", "../managed-runners"), "display_name"),
+    ("template-name-dot", "profile_template", _with(TEMPLATE, "display_name", "."), "display_name"),
+    ("template-name-dotdot", "profile_template", _with(TEMPLATE, "display_name", ".."), "display_name"),
     ("template-name-oversized", "profile_template", _with(TEMPLATE, "display_name", "n" * 400), "display_name"),
     ("template-labels-not-a-map", "profile_template", _with(TEMPLATE, "labels", ["team", "ml"]), "labels"),
     ("template-state-unknown", "profile_template", _with(TEMPLATE, "state", "gone"), "state"),

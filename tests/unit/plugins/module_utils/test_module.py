@@ -119,7 +119,9 @@ def test_ensure_absent():
     assert module.result["changed"] is True
 
 
-@pytest.mark.parametrize("value", ["default-cpu", "Prod East (managed)", "n" * 256, "ds-gpu-h100 \u00e9t\u00e9"])
+@pytest.mark.parametrize(
+    "value", ["default-cpu", "Prod East (managed)", "n" * 256, "ds-gpu-h100 \u00e9t\u00e9", "...", ".hidden", "a..b"]
+)
 def test_display_name_error_accepts_names(value):
     assert display_name_error(value) is None
 
@@ -133,6 +135,8 @@ def test_display_name_error_accepts_names(value):
         ("../managed-runners", "must not contain slashes or control characters"),
         ("two\nlines", "must not contain slashes or control characters"),
         ("bell\x07", "must not contain slashes or control characters"),
+        (".", "display_name '.' cannot be used: a URL reads it as a relative path segment"),
+        ("..", "display_name '..' cannot be used: a URL reads it as a relative path segment"),
     ],
 )
 def test_display_name_error_names_the_problem(value, expected):
