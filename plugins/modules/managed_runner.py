@@ -247,8 +247,66 @@ options:
         description:
           - A fragment of a profile template spec that applies to this runner only, in the same form as the
             C(spec) of a profile template (snake_case keys, V(namespace), V(network) and V(pod) as nested objects).
-          - Compared as JSON, so key order and formatting do not matter.
+          - Only the fields set are sent. V({}) means no overrides.
+          - Checked like a template's C(spec) before anything is sent; a failure names the entry and the path of the
+            bad field, for example C(profile_bindings[1].overrides.resource_defaults.memory_limit).
+          - Compared as JSON, so key order and formatting do not matter; nor does the order of
+            O(profile_bindings[].overrides.instance_types) and O(profile_bindings[].overrides.tags).
         type: dict
+        suboptions:
+          container_image:
+            description:
+              - Container image of the sandbox.
+            type: str
+          runtime_class:
+            description:
+              - Kubernetes runtime class of the sandbox pods, for example V(kata-qemu) or V(gvisor).
+            type: str
+          resource_defaults:
+            description:
+              - Default resource requests and limits of a sandbox, as Kubernetes quantities.
+            type: dict
+            suboptions:
+              cpu_request:
+                description: CPU request, for example V(500m) or V(2).
+                type: str
+              memory_request:
+                description: Memory request, for example V(1Gi).
+                type: str
+              cpu_limit:
+                description: CPU limit.
+                type: str
+              memory_limit:
+                description: Memory limit.
+                type: str
+          instance_types:
+            description:
+              - Instance types the sandboxes may run on. Order does not matter.
+            type: list
+            elements: str
+          node_selector:
+            description:
+              - Kubernetes node selector of the sandbox pods, a mapping of strings to strings.
+            type: dict
+          tags:
+            description:
+              - Free-form tags. Order does not matter.
+            type: list
+            elements: str
+          namespace:
+            description:
+              - Namespace configuration, a mapping with C(strategy) (V(per-user), V(per-org), V(per-profile) or
+                V(static)) and C(namespacePrefix).
+            type: raw
+          network:
+            description:
+              - Network configuration, a mapping; C(egress.modes) maps a mode name to C({type, cidrs}) and
+                C(egress.default) names one of the modes, as in a template's C(spec.network).
+            type: raw
+          pod:
+            description:
+              - A partial Kubernetes pod template applied to the sandbox pods, a mapping.
+            type: raw
   purge_profile_bindings:
     description:
       - Whether O(profile_bindings) is the complete list (bindings not listed are removed).
@@ -487,6 +545,10 @@ from ansible_collections.coreweave.sandbox.plugins.module_utils.module import (
     quantity_error,
     runner_id_error,
 )
+from ansible_collections.coreweave.sandbox.plugins.module_utils.profile_spec import (
+    binding_overrides_errors,
+    spec_options,
+)
 from ansible_collections.coreweave.sandbox.plugins.module_utils.runner import (
     BINDINGS_PATH,
     RUNNERS_ROUTE,
@@ -621,7 +683,7 @@ def argument_spec():
                 "profile": {"type": "str", "required": True},
                 "profile_name": {"type": "str"},
                 "default": {"type": "bool"},
-                "overrides": {"type": "dict"},
+                "overrides": {"type": "dict", "options": spec_options()},
             },
         },
         "purge_profile_bindings": {"type": "bool", "default": True},
@@ -654,6 +716,7 @@ class ManagedRunner:
         return runner_to_user(runner, names)
 
     def check_input(self):
+        self.module.fail_invalid(binding_overrides_errors(self.module))
         problem = runner_id_error(self.runner_id)
         if problem:
             self.fail(f"Invalid runner_id: {problem}. Nothing was sent.")

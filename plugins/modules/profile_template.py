@@ -280,12 +280,11 @@ profile_template:
 """
 
 from ansible_collections.coreweave.sandbox.plugins.module_utils.compare import Rules, to_user, to_wire
-from ansible_collections.coreweave.sandbox.plugins.module_utils.module import (
-    SandboxModule,
-    cidr_error,
-    display_name_error,
-    quantity_error,
-    schema_errors,
+from ansible_collections.coreweave.sandbox.plugins.module_utils.module import SandboxModule, display_name_error
+from ansible_collections.coreweave.sandbox.plugins.module_utils.profile_spec import (
+    needs_jsonschema,
+    spec_errors,
+    spec_options,
 )
 
 ROUTE = "/profile-templates"
@@ -299,41 +298,6 @@ FIELDS = (
 )
 RULES = Rules(unordered=("spec.instanceTypes", "spec.tags"))
 
-NAMESPACE_SCHEMA = {
-    "$schema": "http://json-schema.org/draft-07/schema#",
-    "type": "object",
-    "properties": {
-        "strategy": {"enum": ["per-user", "per-org", "per-profile", "static"]},
-        "namespacePrefix": {"type": "string"},
-    },
-}
-EGRESS_MODE_SCHEMA = {
-    "type": "object",
-    "required": ["type"],
-    "properties": {
-        "type": {"enum": ["none", "internet", "allowlist"]},
-        "cidrs": {"type": "array", "items": {"type": "string"}},
-    },
-    "if": {"properties": {"type": {"const": "allowlist"}}, "required": ["type"]},
-    "then": {"required": ["cidrs"]},
-}
-NETWORK_SCHEMA = {
-    "$schema": "http://json-schema.org/draft-07/schema#",
-    "type": "object",
-    "properties": {
-        "egress": {
-            "type": "object",
-            "properties": {
-                "default": {"type": "string"},
-                "modes": {"type": "object", "additionalProperties": EGRESS_MODE_SCHEMA},
-            },
-        },
-    },
-}
-POD_SCHEMA = {"$schema": "http://json-schema.org/draft-07/schema#", "type": "object"}
-BLOCK_SCHEMAS = (("namespace", NAMESPACE_SCHEMA), ("network", NETWORK_SCHEMA), ("pod", POD_SCHEMA))
-QUANTITIES = ("cpu_request", "memory_request", "cpu_limit", "memory_limit")
-
 
 def argument_spec():
     return {
@@ -341,53 +305,9 @@ def argument_spec():
         "description": {"type": "str"},
         "labels": {"type": "dict"},
         "purge_labels": {"type": "bool", "default": True},
-        "spec": {
-            "type": "dict",
-            "options": {
-                "container_image": {"type": "str"},
-                "runtime_class": {"type": "str"},
-                "resource_defaults": {"type": "dict", "options": {name: {"type": "str"} for name in QUANTITIES}},
-                "instance_types": {"type": "list", "elements": "str"},
-                "node_selector": {"type": "dict"},
-                "tags": {"type": "list", "elements": "str"},
-                "namespace": {"type": "raw"},
-                "network": {"type": "raw"},
-                "pod": {"type": "raw"},
-            },
-        },
+        "spec": {"type": "dict", "options": spec_options()},
         "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
     }
-
-
-def spec_errors(spec):
-    """Every problem of the ``spec`` option, each naming the path of the bad field."""
-    errors = []
-    for name in QUANTITIES:
-        error = quantity_error((spec.get("resource_defaults") or {}).get(name), "spec.resource_defaults." + name)
-        if error:
-            errors.append(error)
-    for name, schema in BLOCK_SCHEMAS:
-        if spec.get(name) is not None:
-            errors.extend(schema_errors(spec[name], schema, "spec." + name))
-    if errors:
-        return errors
-    egress = (spec.get("network") or {}).get("egress") or {}
-    modes = egress.get("modes") or {}
-    for mode_name, mode in sorted(modes.items()):
-        for index, cidr in enumerate(mode.get("cidrs") or []):
-            error = cidr_error(cidr, f"spec.network.egress.modes.{mode_name}.cidrs[{index}]")
-            if error:
-                errors.append(error)
-    default = egress.get("default")
-    if default and modes and default not in modes:
-        known = ", ".join(sorted(modes))
-        errors.append(f"spec.network.egress.default: {default!r} names no mode of spec.network.egress.modes ({known})")
-    elif default and not modes and default not in ("none", "internet"):
-        errors.append(
-            f"spec.network.egress.default: {default!r} names no mode: spec.network.egress.modes is empty, so the "
-            "default must be a mode that needs no definition (none or internet)"
-        )
-    return errors
 
 
 def desired_template(params, current):
@@ -422,7 +342,7 @@ def main():
 
     errors = [message for message in (display_name_error(params["display_name"]),) if message]
     if params["spec"] is not None:
-        if any(params["spec"].get(name) is not None for name, _schema in BLOCK_SCHEMAS):
+        if needs_jsonschema(params["spec"]):
             module.require_jsonschema()
         errors.extend(spec_errors(params["spec"]))
     module.fail_invalid(errors)

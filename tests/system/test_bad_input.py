@@ -210,6 +210,36 @@ CASES = [
         "overrides",
     ),
     (
+        "runner-binding-overrides-unknown-key",
+        "managed_runner",
+        _with(
+            RUNNER_NEW,
+            "profile_bindings",
+            [{"profile": EXISTING, "default": True, "overrides": {"namespace": {}, "bogus_key": 1}}],
+        ),
+        "bogus_key",
+    ),
+    (
+        "runner-binding-overrides-quantity",
+        "managed_runner",
+        _with(
+            RUNNER_NEW,
+            "profile_bindings",
+            [{"profile": EXISTING, "default": True, "overrides": {"resource_defaults": {"cpu_limit": "2 cores"}}}],
+        ),
+        "profile_bindings[0].overrides.resource_defaults.cpu_limit",
+    ),
+    (
+        "runner-binding-overrides-network",
+        "managed_runner",
+        _with(
+            RUNNER_NEW,
+            "profile_bindings",
+            [{"profile": EXISTING, "default": True, "overrides": {"network": {"egress": {"default": "open"}}}}],
+        ),
+        "profile_bindings[0].overrides.network.egress.default",
+    ),
+    (
         "runner-binding-unknown-key",
         "managed_runner",
         _with(RUNNER_NEW, "profile_bindings", [{"profile": EXISTING, "default": True, "weight": 3}]),

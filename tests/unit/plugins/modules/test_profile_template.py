@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from ansible_collections.coreweave.sandbox.plugins.module_utils import profile_spec
 from ansible_collections.coreweave.sandbox.plugins.modules import profile_template, profile_template_info
 
 EXISTING = {
@@ -28,7 +29,7 @@ SAME_SPEC = {
 def errors_of(spec):
     full = dict.fromkeys(profile_template.argument_spec()["spec"]["options"])
     full.update(spec)
-    return profile_template.spec_errors(full)
+    return profile_spec.spec_errors(full)
 
 
 class TestSpecValidation:
