@@ -207,7 +207,8 @@ CASES = [
         "runner-binding-overrides-not-object",
         "managed_runner",
         _with(RUNNER_NEW, "profile_bindings", [{"profile": EXISTING, "default": True, "overrides": "x"}]),
-        "overrides",
+        # Ansible's own message for a string where an option with sub-options is expected; it names no option.
+        "dictionary requested",
     ),
     (
         "runner-binding-overrides-unknown-key",
