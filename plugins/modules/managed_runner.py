@@ -125,6 +125,8 @@ options:
       node_selector:
         description:
           - Node labels the runner pod must be scheduled on.
+          - In this map and the other maps of O(overrides), a boolean or number value is sent as the text YAML writes
+            for it (V(true) as V("true"), V(2) as V("2")); a null, list or mapping value is refused.
         type: dict
       tolerations:
         description:
@@ -287,6 +289,8 @@ options:
           node_selector:
             description:
               - Kubernetes node selector of the sandbox pods, a mapping of strings to strings.
+              - A boolean or number value is sent as the text YAML writes for it; a null, list or mapping value is
+                refused.
             type: dict
           tags:
             description:

@@ -51,6 +51,8 @@ options:
   labels:
     description:
       - Labels of the template, a mapping of strings to strings.
+      - A boolean or number value is sent as the text YAML writes for it (V(true) as V("true"), V(2) as V("2"));
+        a null, list or mapping value is refused.
       - Not managed when not set. With O(purge_labels=true), V({}) removes every label.
     type: dict
   purge_labels:
@@ -109,6 +111,7 @@ options:
       node_selector:
         description:
           - Kubernetes node selector of the sandbox pods, a mapping of strings to strings.
+          - Values are taken as in O(labels).
         type: dict
       tags:
         description:
@@ -316,7 +319,7 @@ def desired_template(params, current):
     if params["description"] is not None:
         desired["description"] = params["description"]
     if params["labels"] is not None:
-        labels = {str(key): str(value) for key, value in params["labels"].items()}
+        labels = dict(params["labels"])
         if not params["purge_labels"] and current:
             labels = dict(current.get("labels") or {}, **labels)
         desired["labels"] = labels

@@ -49,6 +49,8 @@ options:
   labels:
     description:
       - Return only templates carrying every one of these labels with the same value.
+      - A boolean or number value is compared as the text YAML writes for it (V(true) as V("true")); a null, list
+        or mapping value is refused.
     type: dict
 seealso:
   - module: coreweave.sandbox.profile_template
@@ -170,7 +172,7 @@ def user_template(resource):
 
 def has_labels(template, labels):
     current = template.get("labels") or {}
-    return all(key in current and current[key] == str(value) for key, value in labels.items())
+    return all(key in current and current[key] == value for key, value in labels.items())
 
 
 def main():

@@ -104,3 +104,17 @@ def test_binding_overrides_send_only_the_fields_set(fake_api, run_module):
             ),
         },
     ]
+
+
+def test_runner_string_maps_are_sent_as_text(fake_api, run_module):
+    fake_api.add("GET", "/profile-templates", body=TEMPLATES)
+    fake_api.add("POST", "/managed-runners", body={"identity": {"runnerId": "r1"}})
+    args = runner_args(
+        fake_api, [{"profile": "default-cpu", "default": True, "overrides": {"node_selector": {"n": 1}}}]
+    )
+    args["overrides"] = {"env": {"N": 1, "DEBUG": True}, "labels": {"ratio": 1.5}}
+    failed, result = run_module(managed_runner.main, args)
+    assert not failed, result
+    runner = fake_api.sent("POST")[0]["body"]["runner"]
+    assert runner["managedSpec"]["overrides"] == {"env": {"N": "1", "DEBUG": "true"}, "labels": {"ratio": "1.5"}}
+    assert runner["profileBindings"][0]["overridesJson"] == '{"nodeSelector":{"n":"1"}}'
