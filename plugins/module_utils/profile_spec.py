@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The profile specification (ProfileSpec): its options and its checks.
+"""Profile templates: their API route, their user form, and the profile specification (ProfileSpec).
 
 A template's ``spec`` and a profile binding's ``overrides`` take the same form, so both are declared
 and checked here.
@@ -10,12 +10,16 @@ and checked here.
 
 from __future__ import annotations
 
+from ansible_collections.coreweave.sandbox.plugins.module_utils.compare import to_user
 from ansible_collections.coreweave.sandbox.plugins.module_utils.module import (
     cidr_error,
     format_path,
     quantity_error,
     schema_errors,
 )
+
+TEMPLATES_ROUTE = "/profile-templates"
+TEMPLATE_LIST_KEY = "profileTemplates"
 
 NAMESPACE_SCHEMA = {
     "$schema": "http://json-schema.org/draft-07/schema#",
@@ -54,6 +58,17 @@ BLOCK_SCHEMAS = (("namespace", NAMESPACE_SCHEMA), ("network", NETWORK_SCHEMA), (
 QUANTITIES = ("cpu_request", "memory_request", "cpu_limit", "memory_limit")
 # Sub-options of a spec that hold their own sub-options.
 NESTED_OPTIONS = ("resource_defaults",)
+
+
+def user_template(resource):
+    """A template in the collection's form; the always-present fields default to their zero value."""
+    if not resource:
+        return {}
+    template = to_user(resource)
+    template.setdefault("description", "")
+    template.setdefault("labels", {})
+    template.setdefault("spec", {})
+    return template
 
 
 def spec_options():

@@ -18,6 +18,8 @@ author:
 extends_documentation_fragment:
   - coreweave.sandbox.api
   - coreweave.sandbox.wait
+requirements:
+  - jsonschema >= 4.0 (to check the C(namespace), C(network) and C(pod) blocks of C(profile_bindings[].overrides))
 attributes:
   check_mode:
     support: full
@@ -224,6 +226,8 @@ options:
         updated and the others kept.
       - Before anything is sent the resulting list is checked for at least one binding, exactly one default, no
         template twice, and every named template existing. A failed check names the entries at fault.
+      - The organization's template list is read once per task, to resolve display names to template ids and to
+        check that every template named exists, whether named by display name or by UUID.
       - Order does not matter.
     type: list
     elements: dict
@@ -231,7 +235,8 @@ options:
       profile:
         description:
           - The profile template, by display name or UUID.
-          - Names are resolved with one list request, made only when an entry is not a UUID.
+          - The template list is read once, to resolve display names and to check that every template named, UUIDs
+            included, exists; a reference that names no template fails the task before anything is sent.
         type: str
         required: true
       profile_name:

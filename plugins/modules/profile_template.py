@@ -20,6 +20,8 @@ author:
   - coreweave.sandbox contributors (@coreweave)
 extends_documentation_fragment:
   - coreweave.sandbox.api
+requirements:
+  - jsonschema >= 4.0 (to check the C(namespace), C(network) and C(pod) blocks of C(spec))
 attributes:
   check_mode:
     support: full
@@ -282,16 +284,16 @@ profile_template:
         namespace: {strategy: per-user, namespacePrefix: ci-}
 """
 
-from ansible_collections.coreweave.sandbox.plugins.module_utils.compare import Rules, to_user, to_wire
+from ansible_collections.coreweave.sandbox.plugins.module_utils.compare import Rules, to_wire
 from ansible_collections.coreweave.sandbox.plugins.module_utils.module import SandboxModule, display_name_error
 from ansible_collections.coreweave.sandbox.plugins.module_utils.profile_spec import (
+    TEMPLATE_LIST_KEY,
+    TEMPLATES_ROUTE,
     needs_jsonschema,
     spec_errors,
     spec_options,
+    user_template,
 )
-
-ROUTE = "/profile-templates"
-LIST_KEY = "profileTemplates"
 
 # What the module manages: (update-mask path, wire path). Each is replaced whole by the API.
 FIELDS = (
@@ -328,17 +330,6 @@ def desired_template(params, current):
     return desired
 
 
-def user_template(resource):
-    """A template in the collection's form; the always-present fields default to their zero value."""
-    if not resource:
-        return {}
-    template = to_user(resource)
-    template.setdefault("description", "")
-    template.setdefault("labels", {})
-    template.setdefault("spec", {})
-    return template
-
-
 def main():
     module = SandboxModule(argument_spec())
     params = module.params
@@ -354,12 +345,12 @@ def main():
     name = params["display_name"]
 
     def lookup():
-        return client.find(ROUTE, LIST_KEY, "displayName", name)
+        return client.find(TEMPLATES_ROUTE, TEMPLATE_LIST_KEY, "displayName", name)
 
     current = module.call(lookup)
 
     if params["state"] == "absent":
-        module.ensure_absent(current, lambda: client.delete(ROUTE + "/" + current["id"]), FIELDS)
+        module.ensure_absent(current, lambda: client.delete(TEMPLATES_ROUTE + "/" + current["id"]), FIELDS)
         module.exit(profile_template=user_template(current))
 
     desired = desired_template(params, current)
@@ -367,10 +358,10 @@ def main():
     def create(template):
         template = dict(template)
         template.setdefault("spec", {})
-        return client.post(ROUTE, {"profileTemplate": template}, recover=lookup)
+        return client.post(TEMPLATES_ROUTE, {"profileTemplate": template}, recover=lookup)
 
     def update(body, mask):
-        return client.patch(ROUTE + "/" + current["id"], {"profileTemplate": body, "update_mask": mask})
+        return client.patch(TEMPLATES_ROUTE + "/" + current["id"], {"profileTemplate": body, "update_mask": mask})
 
     result = module.ensure_present(current, desired, FIELDS, create, update, RULES)
     module.exit(profile_template=user_template(result))
