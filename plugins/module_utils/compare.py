@@ -33,6 +33,8 @@ USER_JSON_FIELDS = {v: k for k, v in JSON_FIELDS.items()}
 # A binding's ``overridesJson`` holds a ProfileSpec fragment in wire form; users write it in user form.
 OVERRIDES_JSON = "overridesJson"
 ENCODED_FIELDS = frozenset(JSON_FIELDS) | {OVERRIDES_JSON}
+# Lists of a ProfileSpec fragment (in ``overridesJson``) whose order carries no meaning.
+UNORDERED_FRAGMENT_LISTS = ("instanceTypes", "tags")
 
 # Keys whose value is a map owned by the user: its keys are kept exactly as given.
 OPAQUE_MAPS = frozenset(("labels", "nodeSelector", "annotations", "env"))
@@ -157,10 +159,11 @@ def normalize(value, rules=NO_RULES, path=""):
     """The comparable form of a wire value: zero values dropped, JSON decoded, sets sorted.
 
     A missing field equals its zero value. Inside a decoded JSON block the comparison is exact
-    (a ``false`` in a pod template is not the same as no key), except that key order never counts.
+    (a ``false`` in a pod template is not the same as no key), except that key order never counts,
+    and neither does the order of ``instanceTypes`` and ``tags`` of a binding's ``overridesJson``.
     """
     if isinstance(value, str) and path.rsplit(".", 1)[-1] in ENCODED_FIELDS:
-        return _normalize_json(value)
+        return _normalize_json(value, path.rsplit(".", 1)[-1])
     if isinstance(value, dict):
         out = {}
         for key, item in value.items():
@@ -187,14 +190,18 @@ def normalize(value, rules=NO_RULES, path=""):
     return value
 
 
-def _normalize_json(text):
+def _normalize_json(text, field):
     if text == "":
         return None
     try:
-        decoded = json.loads(text)
+        decoded = _decode_nested(json.loads(text))
     except ValueError:
         return text
-    return ("json", encode_json(_decode_nested(decoded)))
+    if field == OVERRIDES_JSON and isinstance(decoded, dict):
+        for key in UNORDERED_FRAGMENT_LISTS:
+            if isinstance(decoded.get(key), list):
+                decoded[key] = sorted(decoded[key], key=encode_json)
+    return ("json", encode_json(decoded))
 
 
 def _decode_nested(value):

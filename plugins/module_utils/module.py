@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import ipaddress
+import math
 import re
 import traceback
 
@@ -84,6 +85,74 @@ def quantity_error(value, path):
     return f"{path}: {value!r} is not a Kubernetes quantity (for example 500m, 2, 1.5, 4Gi, 512Mi)"
 
 
+# Options that hold a map of strings to strings wherever they appear in an argument spec.
+STRING_MAP_OPTIONS = frozenset(("labels", "node_selector", "annotations", "env"))
+
+
+def yaml_text(value):
+    """The text YAML writes for a scalar (``true`` -> ``"true"``, ``1`` -> ``"1"``, ``1.5`` -> ``"1.5"``).
+
+    ``None`` for what has no text of its own: null, a list, a mapping.
+    """
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ".nan"
+        if math.isinf(value):
+            return ".inf" if value > 0 else "-.inf"
+        return repr(value)
+    return None
+
+
+def string_map(value, path):
+    """``value``, a mapping, with every key and value a string, and the problems found.
+
+    Scalars become the text YAML writes for them; a null, list or mapping value is a problem naming
+    its key path under ``path``, for example ``overrides.env.N``. Returns ``(converted, errors)``.
+    """
+    converted = {}
+    errors = []
+    for key, item in value.items():
+        text = yaml_text(item)
+        if text is None:
+            kind = {type(None): 'null (write "" for an empty string)', list: "a list", dict: "a mapping"}
+            got = kind.get(type(item), type(item).__name__)
+            errors.append(f"{format_path(path, [str(key)])}: must be a string, a number or a boolean, got {got}")
+            continue
+        converted[yaml_text(key) or str(key)] = text
+    return converted, errors
+
+
+def string_map_errors(spec, params, prefix=""):
+    """Convert, in place, every string map option of ``params`` (declared by the argument ``spec``).
+
+    Goes into sub-options and list elements; the problems name the path of each bad value, list
+    entries by index (``profile_bindings[0].overrides.node_selector.zone``).
+    """
+    errors = []
+    for name, option in spec.items():
+        value = params.get(name)
+        if value is None:
+            continue
+        path = format_path(prefix, [name])
+        options = option.get("options")
+        if name in STRING_MAP_OPTIONS and option.get("type") == "dict" and not options and isinstance(value, dict):
+            params[name], problems = string_map(value, path)
+            errors.extend(problems)
+        elif options and option.get("type") == "list":
+            for index, item in enumerate(value):
+                if isinstance(item, dict):
+                    errors.extend(string_map_errors(options, item, format_path(path, [index])))
+        elif options and isinstance(value, dict):
+            errors.extend(string_map_errors(options, value, path))
+    return errors
+
+
 MAX_DISPLAY_NAME = 256
 RUNNER_ID_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 
@@ -92,7 +161,8 @@ def display_name_error(value, path="display_name"):
     """A message naming ``path`` when ``value`` cannot be a display name, else ``None``.
 
     A template's display name also addresses it in URLs, so a slash or a control character could
-    reach another resource; both are refused before any request.
+    reach another resource; both are refused before any request. So are ``.`` and ``..``, which a URL
+    reads as "this" and "the parent" path segment: the template would be looked up at another path.
     """
     if not value or not value.strip():
         return f"{path} must not be empty"
@@ -100,6 +170,8 @@ def display_name_error(value, path="display_name"):
         return f"{path} must be at most {MAX_DISPLAY_NAME} characters, got {len(value)}"
     if "/" in value or any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
         return f"{path} {value!r} must not contain slashes or control characters"
+    if value in (".", ".."):
+        return f"{path} {value!r} cannot be used: a URL reads it as a relative path segment, not as a name"
     return None
 
 
@@ -141,6 +213,7 @@ class SandboxModule:
         if not HAS_REQUESTS:
             self.module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
         self._check_api_options()
+        self.fail_invalid(string_map_errors(spec, self.params))
 
     def _check_api_options(self):
         token = (self.params["api_token"] or "").strip()

@@ -18,6 +18,8 @@ author:
 extends_documentation_fragment:
   - coreweave.sandbox.api
   - coreweave.sandbox.wait
+requirements:
+  - jsonschema >= 4.0 (to check the C(namespace), C(network) and C(pod) blocks of C(profile_bindings[].overrides))
 attributes:
   check_mode:
     support: full
@@ -125,6 +127,8 @@ options:
       node_selector:
         description:
           - Node labels the runner pod must be scheduled on.
+          - In this map and the other maps of O(overrides), a boolean or number value is sent as the text YAML writes
+            for it (V(true) as V("true"), V(2) as V("2")); a null, list or mapping value is refused.
         type: dict
       tolerations:
         description:
@@ -222,6 +226,8 @@ options:
         updated and the others kept.
       - Before anything is sent the resulting list is checked for at least one binding, exactly one default, no
         template twice, and every named template existing. A failed check names the entries at fault.
+      - The organization's template list is read once per task, to resolve display names to template ids and to
+        check that every template named exists, whether named by display name or by UUID.
       - Order does not matter.
     type: list
     elements: dict
@@ -229,7 +235,8 @@ options:
       profile:
         description:
           - The profile template, by display name or UUID.
-          - Names are resolved with one list request, made only when an entry is not a UUID.
+          - The template list is read once, to resolve display names and to check that every template named, UUIDs
+            included, exists; a reference that names no template fails the task before anything is sent.
         type: str
         required: true
       profile_name:
@@ -247,8 +254,68 @@ options:
         description:
           - A fragment of a profile template spec that applies to this runner only, in the same form as the
             C(spec) of a profile template (snake_case keys, V(namespace), V(network) and V(pod) as nested objects).
-          - Compared as JSON, so key order and formatting do not matter.
+          - Only the fields set are sent. V({}) means no overrides.
+          - Checked like a template's C(spec) before anything is sent; a failure names the entry and the path of the
+            bad field, for example C(profile_bindings[1].overrides.resource_defaults.memory_limit).
+          - Compared as JSON, so key order and formatting do not matter; nor does the order of
+            O(profile_bindings[].overrides.instance_types) and O(profile_bindings[].overrides.tags).
         type: dict
+        suboptions:
+          container_image:
+            description:
+              - Container image of the sandbox.
+            type: str
+          runtime_class:
+            description:
+              - Kubernetes runtime class of the sandbox pods, for example V(kata-qemu) or V(gvisor).
+            type: str
+          resource_defaults:
+            description:
+              - Default resource requests and limits of a sandbox, as Kubernetes quantities.
+            type: dict
+            suboptions:
+              cpu_request:
+                description: CPU request, for example V(500m) or V(2).
+                type: str
+              memory_request:
+                description: Memory request, for example V(1Gi).
+                type: str
+              cpu_limit:
+                description: CPU limit.
+                type: str
+              memory_limit:
+                description: Memory limit.
+                type: str
+          instance_types:
+            description:
+              - Instance types the sandboxes may run on. Order does not matter.
+            type: list
+            elements: str
+          node_selector:
+            description:
+              - Kubernetes node selector of the sandbox pods, a mapping of strings to strings.
+              - A boolean or number value is sent as the text YAML writes for it; a null, list or mapping value is
+                refused.
+            type: dict
+          tags:
+            description:
+              - Free-form tags. Order does not matter.
+            type: list
+            elements: str
+          namespace:
+            description:
+              - Namespace configuration, a mapping with C(strategy) (V(per-user), V(per-org), V(per-profile) or
+                V(static)) and C(namespacePrefix).
+            type: raw
+          network:
+            description:
+              - Network configuration, a mapping; C(egress.modes) maps a mode name to C({type, cidrs}) and
+                C(egress.default) names one of the modes, as in a template's C(spec.network).
+            type: raw
+          pod:
+            description:
+              - A partial Kubernetes pod template applied to the sandbox pods, a mapping.
+            type: raw
   purge_profile_bindings:
     description:
       - Whether O(profile_bindings) is the complete list (bindings not listed are removed).
@@ -488,6 +555,10 @@ from ansible_collections.coreweave.sandbox.plugins.module_utils.module import (
     quantity_error,
     runner_id_error,
 )
+from ansible_collections.coreweave.sandbox.plugins.module_utils.profile_spec import (
+    binding_overrides_errors,
+    spec_options,
+)
 from ansible_collections.coreweave.sandbox.plugins.module_utils.runner import (
     BINDINGS_PATH,
     DISCONNECTED,
@@ -624,7 +695,7 @@ def argument_spec():
                 "profile": {"type": "str", "required": True},
                 "profile_name": {"type": "str"},
                 "default": {"type": "bool"},
-                "overrides": {"type": "dict"},
+                "overrides": {"type": "dict", "options": spec_options()},
             },
         },
         "purge_profile_bindings": {"type": "bool", "default": True},
@@ -657,6 +728,7 @@ class ManagedRunner:
         return runner_to_user(runner, names)
 
     def check_input(self):
+        self.module.fail_invalid(binding_overrides_errors(self.module))
         problem = runner_id_error(self.runner_id)
         if problem:
             self.fail(f"Invalid runner_id: {problem}. Nothing was sent.")

@@ -20,6 +20,8 @@ author:
   - coreweave.sandbox contributors (@coreweave)
 extends_documentation_fragment:
   - coreweave.sandbox.api
+requirements:
+  - jsonschema >= 4.0 (to check the C(namespace), C(network) and C(pod) blocks of C(spec))
 attributes:
   check_mode:
     support: full
@@ -51,6 +53,8 @@ options:
   labels:
     description:
       - Labels of the template, a mapping of strings to strings.
+      - A boolean or number value is sent as the text YAML writes for it (V(true) as V("true"), V(2) as V("2"));
+        a null, list or mapping value is refused.
       - Not managed when not set. With O(purge_labels=true), V({}) removes every label.
     type: dict
   purge_labels:
@@ -109,6 +113,7 @@ options:
       node_selector:
         description:
           - Kubernetes node selector of the sandbox pods, a mapping of strings to strings.
+          - Values are taken as in O(labels).
         type: dict
       tags:
         description:
@@ -279,17 +284,16 @@ profile_template:
         namespace: {strategy: per-user, namespacePrefix: ci-}
 """
 
-from ansible_collections.coreweave.sandbox.plugins.module_utils.compare import Rules, to_user, to_wire
-from ansible_collections.coreweave.sandbox.plugins.module_utils.module import (
-    SandboxModule,
-    cidr_error,
-    display_name_error,
-    quantity_error,
-    schema_errors,
+from ansible_collections.coreweave.sandbox.plugins.module_utils.compare import Rules, to_wire
+from ansible_collections.coreweave.sandbox.plugins.module_utils.module import SandboxModule, display_name_error
+from ansible_collections.coreweave.sandbox.plugins.module_utils.profile_spec import (
+    TEMPLATE_LIST_KEY,
+    TEMPLATES_ROUTE,
+    needs_jsonschema,
+    spec_errors,
+    spec_options,
+    user_template,
 )
-
-ROUTE = "/profile-templates"
-LIST_KEY = "profileTemplates"
 
 # What the module manages: (update-mask path, wire path). Each is replaced whole by the API.
 FIELDS = (
@@ -299,41 +303,6 @@ FIELDS = (
 )
 RULES = Rules(unordered=("spec.instanceTypes", "spec.tags"))
 
-NAMESPACE_SCHEMA = {
-    "$schema": "http://json-schema.org/draft-07/schema#",
-    "type": "object",
-    "properties": {
-        "strategy": {"enum": ["per-user", "per-org", "per-profile", "static"]},
-        "namespacePrefix": {"type": "string"},
-    },
-}
-EGRESS_MODE_SCHEMA = {
-    "type": "object",
-    "required": ["type"],
-    "properties": {
-        "type": {"enum": ["none", "internet", "allowlist"]},
-        "cidrs": {"type": "array", "items": {"type": "string"}},
-    },
-    "if": {"properties": {"type": {"const": "allowlist"}}, "required": ["type"]},
-    "then": {"required": ["cidrs"]},
-}
-NETWORK_SCHEMA = {
-    "$schema": "http://json-schema.org/draft-07/schema#",
-    "type": "object",
-    "properties": {
-        "egress": {
-            "type": "object",
-            "properties": {
-                "default": {"type": "string"},
-                "modes": {"type": "object", "additionalProperties": EGRESS_MODE_SCHEMA},
-            },
-        },
-    },
-}
-POD_SCHEMA = {"$schema": "http://json-schema.org/draft-07/schema#", "type": "object"}
-BLOCK_SCHEMAS = (("namespace", NAMESPACE_SCHEMA), ("network", NETWORK_SCHEMA), ("pod", POD_SCHEMA))
-QUANTITIES = ("cpu_request", "memory_request", "cpu_limit", "memory_limit")
-
 
 def argument_spec():
     return {
@@ -341,53 +310,9 @@ def argument_spec():
         "description": {"type": "str"},
         "labels": {"type": "dict"},
         "purge_labels": {"type": "bool", "default": True},
-        "spec": {
-            "type": "dict",
-            "options": {
-                "container_image": {"type": "str"},
-                "runtime_class": {"type": "str"},
-                "resource_defaults": {"type": "dict", "options": {name: {"type": "str"} for name in QUANTITIES}},
-                "instance_types": {"type": "list", "elements": "str"},
-                "node_selector": {"type": "dict"},
-                "tags": {"type": "list", "elements": "str"},
-                "namespace": {"type": "raw"},
-                "network": {"type": "raw"},
-                "pod": {"type": "raw"},
-            },
-        },
+        "spec": {"type": "dict", "options": spec_options()},
         "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
     }
-
-
-def spec_errors(spec):
-    """Every problem of the ``spec`` option, each naming the path of the bad field."""
-    errors = []
-    for name in QUANTITIES:
-        error = quantity_error((spec.get("resource_defaults") or {}).get(name), "spec.resource_defaults." + name)
-        if error:
-            errors.append(error)
-    for name, schema in BLOCK_SCHEMAS:
-        if spec.get(name) is not None:
-            errors.extend(schema_errors(spec[name], schema, "spec." + name))
-    if errors:
-        return errors
-    egress = (spec.get("network") or {}).get("egress") or {}
-    modes = egress.get("modes") or {}
-    for mode_name, mode in sorted(modes.items()):
-        for index, cidr in enumerate(mode.get("cidrs") or []):
-            error = cidr_error(cidr, f"spec.network.egress.modes.{mode_name}.cidrs[{index}]")
-            if error:
-                errors.append(error)
-    default = egress.get("default")
-    if default and modes and default not in modes:
-        known = ", ".join(sorted(modes))
-        errors.append(f"spec.network.egress.default: {default!r} names no mode of spec.network.egress.modes ({known})")
-    elif default and not modes and default not in ("none", "internet"):
-        errors.append(
-            f"spec.network.egress.default: {default!r} names no mode: spec.network.egress.modes is empty, so the "
-            "default must be a mode that needs no definition (none or internet)"
-        )
-    return errors
 
 
 def desired_template(params, current):
@@ -396,7 +321,7 @@ def desired_template(params, current):
     if params["description"] is not None:
         desired["description"] = params["description"]
     if params["labels"] is not None:
-        labels = {str(key): str(value) for key, value in params["labels"].items()}
+        labels = dict(params["labels"])
         if not params["purge_labels"] and current:
             labels = dict(current.get("labels") or {}, **labels)
         desired["labels"] = labels
@@ -405,24 +330,13 @@ def desired_template(params, current):
     return desired
 
 
-def user_template(resource):
-    """A template in the collection's form; the always-present fields default to their zero value."""
-    if not resource:
-        return {}
-    template = to_user(resource)
-    template.setdefault("description", "")
-    template.setdefault("labels", {})
-    template.setdefault("spec", {})
-    return template
-
-
 def main():
     module = SandboxModule(argument_spec())
     params = module.params
 
     errors = [message for message in (display_name_error(params["display_name"]),) if message]
     if params["spec"] is not None:
-        if any(params["spec"].get(name) is not None for name, _schema in BLOCK_SCHEMAS):
+        if needs_jsonschema(params["spec"]):
             module.require_jsonschema()
         errors.extend(spec_errors(params["spec"]))
     module.fail_invalid(errors)
@@ -431,12 +345,12 @@ def main():
     name = params["display_name"]
 
     def lookup():
-        return client.find(ROUTE, LIST_KEY, "displayName", name)
+        return client.find(TEMPLATES_ROUTE, TEMPLATE_LIST_KEY, "displayName", name)
 
     current = module.call(lookup)
 
     if params["state"] == "absent":
-        module.ensure_absent(current, lambda: client.delete(ROUTE + "/" + current["id"]), FIELDS)
+        module.ensure_absent(current, lambda: client.delete(TEMPLATES_ROUTE + "/" + current["id"]), FIELDS)
         module.exit(profile_template=user_template(current))
 
     desired = desired_template(params, current)
@@ -444,10 +358,10 @@ def main():
     def create(template):
         template = dict(template)
         template.setdefault("spec", {})
-        return client.post(ROUTE, {"profileTemplate": template}, recover=lookup)
+        return client.post(TEMPLATES_ROUTE, {"profileTemplate": template}, recover=lookup)
 
     def update(body, mask):
-        return client.patch(ROUTE + "/" + current["id"], {"profileTemplate": body, "update_mask": mask})
+        return client.patch(TEMPLATES_ROUTE + "/" + current["id"], {"profileTemplate": body, "update_mask": mask})
 
     result = module.ensure_present(current, desired, FIELDS, create, update, RULES)
     module.exit(profile_template=user_template(result))

@@ -49,6 +49,8 @@ options:
   labels:
     description:
       - Return only templates carrying every one of these labels with the same value.
+      - A boolean or number value is compared as the text YAML writes for it (V(true) as V("true")); a null, list
+        or mapping value is refused.
     type: dict
 seealso:
   - module: coreweave.sandbox.profile_template
@@ -144,11 +146,12 @@ profile_templates:
         network: {egress: {default: none, modes: {none: {type: none}}}}
 """
 
-from ansible_collections.coreweave.sandbox.plugins.module_utils.compare import to_user
 from ansible_collections.coreweave.sandbox.plugins.module_utils.module import SandboxModule
-
-ROUTE = "/profile-templates"
-LIST_KEY = "profileTemplates"
+from ansible_collections.coreweave.sandbox.plugins.module_utils.profile_spec import (
+    TEMPLATE_LIST_KEY,
+    TEMPLATES_ROUTE,
+    user_template,
+)
 
 
 def argument_spec():
@@ -159,18 +162,9 @@ def argument_spec():
     }
 
 
-def user_template(resource):
-    """A template in the collection's form; the always-present fields default to their zero value."""
-    template = to_user(resource)
-    template.setdefault("description", "")
-    template.setdefault("labels", {})
-    template.setdefault("spec", {})
-    return template
-
-
 def has_labels(template, labels):
     current = template.get("labels") or {}
-    return all(key in current and current[key] == str(value) for key, value in labels.items())
+    return all(key in current and current[key] == value for key, value in labels.items())
 
 
 def main():
@@ -179,13 +173,13 @@ def main():
     client = module.client
 
     if params["id"] is not None:
-        found = module.call(client.find, ROUTE, LIST_KEY, "id", params["id"])
+        found = module.call(client.find, TEMPLATES_ROUTE, TEMPLATE_LIST_KEY, "id", params["id"])
         templates = [found] if found else []
     elif params["display_name"] is not None:
-        found = module.call(client.find, ROUTE, LIST_KEY, "displayName", params["display_name"])
+        found = module.call(client.find, TEMPLATES_ROUTE, TEMPLATE_LIST_KEY, "displayName", params["display_name"])
         templates = [found] if found else []
     else:
-        templates = module.call(client.list_all, ROUTE, LIST_KEY)
+        templates = module.call(client.list_all, TEMPLATES_ROUTE, TEMPLATE_LIST_KEY)
 
     if params["labels"]:
         templates = [template for template in templates if has_labels(template, params["labels"])]

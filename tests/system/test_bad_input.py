@@ -66,8 +66,17 @@ CASES = [
     ("template-name-control-char", "profile_template", _with(TEMPLATE, "display_name", "bad\x07name"), "display_name"),
     ("template-name-newline", "profile_template", _with(TEMPLATE, "display_name", "two\nlines"), "display_name"),
     ("template-name-path", "profile_template", _with(TEMPLATE, "display_name", "../managed-runners"), "display_name"),
+    ("template-name-dot", "profile_template", _with(TEMPLATE, "display_name", "."), "display_name"),
+    ("template-name-dotdot", "profile_template", _with(TEMPLATE, "display_name", ".."), "display_name"),
     ("template-name-oversized", "profile_template", _with(TEMPLATE, "display_name", "n" * 400), "display_name"),
     ("template-labels-not-a-map", "profile_template", _with(TEMPLATE, "labels", ["team", "ml"]), "labels"),
+    ("template-label-value-map", "profile_template", _with(TEMPLATE, "labels", {"a": {"b": 1}}), "labels.a"),
+    (
+        "template-node-selector-value-null",
+        "profile_template",
+        _with(TEMPLATE, "spec.node_selector", {"zone": None}),
+        "spec.node_selector.zone",
+    ),
     ("template-state-unknown", "profile_template", _with(TEMPLATE, "state", "gone"), "state"),
     ("template-spec-unknown-key", "profile_template", _with(TEMPLATE, "spec.image", "x"), "spec.image"),
     (
@@ -113,6 +122,7 @@ CASES = [
     ("template-rename-by-id-unknown-option", "profile_template", _with(TEMPLATE, "id", "x"), "id"),
     # profile_template_info
     ("template-info-labels-list", "profile_template_info", {"labels": ["a", "b"]}, "labels"),
+    ("template-info-label-value-list", "profile_template_info", {"labels": {"team": ["ml"]}}, "labels.team"),
     ("template-info-unknown-option", "profile_template_info", {"name": EXISTING}, "name"),
     ("template-info-name-and-id", "profile_template_info", {"display_name": EXISTING, "id": "x"}, "display_name"),
     # managed_runner
@@ -161,6 +171,28 @@ CASES = [
         "node_selectors",
     ),
     (
+        "runner-overrides-env-list",
+        "managed_runner",
+        _with(RUNNER_NEW, "overrides", {"env": {"N": [1, 2]}}),
+        "overrides.env.N",
+    ),
+    (
+        "runner-overrides-annotation-map",
+        "managed_runner",
+        _with(RUNNER_NEW, "overrides", {"annotations": {"a": {"b": 1}}}),
+        "overrides.annotations.a",
+    ),
+    (
+        "runner-binding-node-selector-null",
+        "managed_runner",
+        _with(
+            RUNNER_NEW,
+            "profile_bindings",
+            [{"profile": EXISTING, "default": True, "overrides": {"node_selector": {"zone": None}}}],
+        ),
+        "profile_bindings[0].overrides.node_selector.zone",
+    ),
+    (
         "runner-toleration-unknown-key",
         "managed_runner",
         _with(RUNNER_NEW, "overrides", {"tolerations": [{"key": "gpu", "effects": "NoSchedule"}]}),
@@ -205,7 +237,38 @@ CASES = [
         "runner-binding-overrides-not-object",
         "managed_runner",
         _with(RUNNER_NEW, "profile_bindings", [{"profile": EXISTING, "default": True, "overrides": "x"}]),
-        "overrides",
+        # Ansible's own message for a string where an option with sub-options is expected; it names no option.
+        "dictionary requested",
+    ),
+    (
+        "runner-binding-overrides-unknown-key",
+        "managed_runner",
+        _with(
+            RUNNER_NEW,
+            "profile_bindings",
+            [{"profile": EXISTING, "default": True, "overrides": {"namespace": {}, "bogus_key": 1}}],
+        ),
+        "bogus_key",
+    ),
+    (
+        "runner-binding-overrides-quantity",
+        "managed_runner",
+        _with(
+            RUNNER_NEW,
+            "profile_bindings",
+            [{"profile": EXISTING, "default": True, "overrides": {"resource_defaults": {"cpu_limit": "2 cores"}}}],
+        ),
+        "profile_bindings[0].overrides.resource_defaults.cpu_limit",
+    ),
+    (
+        "runner-binding-overrides-network",
+        "managed_runner",
+        _with(
+            RUNNER_NEW,
+            "profile_bindings",
+            [{"profile": EXISTING, "default": True, "overrides": {"network": {"egress": {"default": "open"}}}}],
+        ),
+        "profile_bindings[0].overrides.network.egress.default",
     ),
     (
         "runner-binding-unknown-key",

@@ -105,6 +105,19 @@ class TestNormalize:
         two = {"spec": {"instanceTypes": ["a", "b"], "tags": ["x", "y"]}}
         assert normalize(one, TEMPLATE_RULES, "") == normalize(two, TEMPLATE_RULES, "")
 
+    def test_binding_overrides_instance_types_and_tags_ignore_order(self):
+        one = {"overridesJson": '{"instanceTypes":["b","a"],"tags":["y","x"],"runtimeClass":"kata"}'}
+        two = {"overridesJson": '{"tags": ["x", "y"], "runtimeClass": "kata", "instanceTypes": ["a", "b"]}'}
+        assert normalize(one) == normalize(two)
+
+    def test_binding_overrides_other_lists_keep_order(self):
+        one = {"overridesJson": '{"podTemplateJson":"{\\"args\\":[\\"a\\",\\"b\\"]}"}'}
+        two = {"overridesJson": '{"podTemplateJson":"{\\"args\\":[\\"b\\",\\"a\\"]}"}'}
+        assert normalize(one) != normalize(two)
+        assert normalize({"podTemplateJson": '{"tags":["b","a"]}'}) != normalize(
+            {"podTemplateJson": '{"tags":["a","b"]}'}
+        )
+
     def test_other_lists_keep_order(self):
         one = {"args": ["--a", "--b"]}
         two = {"args": ["--b", "--a"]}

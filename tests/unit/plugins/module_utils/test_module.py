@@ -14,6 +14,9 @@ from ansible_collections.coreweave.sandbox.plugins.module_utils.module import (
     quantity_error,
     runner_id_error,
     schema_errors,
+    string_map,
+    string_map_errors,
+    yaml_text,
 )
 
 
@@ -153,7 +156,9 @@ def test_ensure_absent():
     assert module.result["changed"] is True
 
 
-@pytest.mark.parametrize("value", ["default-cpu", "Prod East (managed)", "n" * 256, "ds-gpu-h100 \u00e9t\u00e9"])
+@pytest.mark.parametrize(
+    "value", ["default-cpu", "Prod East (managed)", "n" * 256, "ds-gpu-h100 \u00e9t\u00e9", "...", ".hidden", "a..b"]
+)
 def test_display_name_error_accepts_names(value):
     assert display_name_error(value) is None
 
@@ -167,6 +172,8 @@ def test_display_name_error_accepts_names(value):
         ("../managed-runners", "must not contain slashes or control characters"),
         ("two\nlines", "must not contain slashes or control characters"),
         ("bell\x07", "must not contain slashes or control characters"),
+        (".", "display_name '.' cannot be used: a URL reads it as a relative path segment"),
+        ("..", "display_name '..' cannot be used: a URL reads it as a relative path segment"),
     ],
 )
 def test_display_name_error_names_the_problem(value, expected):
@@ -182,3 +189,54 @@ def test_runner_id_error_accepts_dns_labels(value):
 def test_runner_id_error_refuses_what_is_not_a_dns_label(value):
     message = runner_id_error(value)
     assert message.startswith("runner_id %r must be a lowercase DNS label" % value)
+
+
+@pytest.mark.parametrize(
+    "value, text",
+    [("x", "x"), ("", ""), (True, "true"), (False, "false"), (1, "1"), (0, "0"), (-3, "-3"), (1.5, "1.5")],
+)
+def test_yaml_text_of_scalars(value, text):
+    assert yaml_text(value) == text
+
+
+@pytest.mark.parametrize("value", [None, [], ["a"], {}, {"b": 1}])
+def test_yaml_text_of_what_is_no_scalar(value):
+    assert yaml_text(value) is None
+
+
+def test_string_map_converts_scalars_and_names_each_bad_key():
+    value = {"a": "x", "b": True, "c": 2, "d": None, "e": [1], "f": {"g": 1}}
+    converted, errors = string_map(value, "overrides.env")
+    assert converted == {"a": "x", "b": "true", "c": "2"}
+    assert errors == [
+        'overrides.env.d: must be a string, a number or a boolean, got null (write "" for an empty string)',
+        "overrides.env.e: must be a string, a number or a boolean, got a list",
+        "overrides.env.f: must be a string, a number or a boolean, got a mapping",
+    ]
+
+
+def test_string_map_errors_walk_sub_options_and_list_elements():
+    spec = {
+        "labels": {"type": "dict"},
+        "overrides": {"type": "dict", "options": {"env": {"type": "dict"}, "args": {"type": "list"}}},
+        "profile_bindings": {
+            "type": "list",
+            "elements": "dict",
+            "options": {"overrides": {"type": "dict", "options": {"node_selector": {"type": "dict"}}}},
+        },
+        "pod": {"type": "raw"},
+    }
+    params = {
+        "labels": {"team": 1},
+        "overrides": {"env": {"N": 1, "DEBUG": True}, "args": [1]},
+        "profile_bindings": [{"overrides": None}, {"overrides": {"node_selector": {"zone": ["a"], "gpu": False}}}],
+        "pod": {"labels": {"x": 1}},
+    }
+    errors = string_map_errors(spec, params)
+    assert errors == [
+        "profile_bindings[1].overrides.node_selector.zone: must be a string, a number or a boolean, got a list"
+    ]
+    assert params["labels"] == {"team": "1"}
+    assert params["overrides"] == {"env": {"N": "1", "DEBUG": "true"}, "args": [1]}
+    assert params["profile_bindings"][1]["overrides"]["node_selector"] == {"gpu": "false"}
+    assert params["pod"] == {"labels": {"x": 1}}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from ansible_collections.coreweave.sandbox.plugins.module_utils import profile_spec
 from ansible_collections.coreweave.sandbox.plugins.modules import profile_template, profile_template_info
 
 EXISTING = {
@@ -28,7 +29,7 @@ SAME_SPEC = {
 def errors_of(spec):
     full = dict.fromkeys(profile_template.argument_spec()["spec"]["options"])
     full.update(spec)
-    return profile_template.spec_errors(full)
+    return profile_spec.spec_errors(full)
 
 
 class TestSpecValidation:
@@ -100,7 +101,7 @@ class TestDesired:
         assert profile_template.desired_template(params, EXISTING)["labels"] == {"team": "x"}
 
     def test_keep_labels_merges_given_over_current(self):
-        params = dict(self.params, labels={"team": "x", "new": 1}, purge_labels=False)
+        params = dict(self.params, labels={"team": "x", "new": "1"}, purge_labels=False)
         assert profile_template.desired_template(params, EXISTING)["labels"] == {
             "team": "x",
             "env": "prod",
@@ -126,6 +127,28 @@ class TestModuleRuns:
         failed, result = run_module(profile_template.main, base_args(fake_api, spec={"colour": "red"}))
         assert failed
         assert "colour" in result["msg"]
+        assert fake_api.requests == []
+
+    def test_string_maps_take_scalars_as_yaml_writes_them(self, fake_api, run_module):
+        labels = {"on": True, "count": 1, "ratio": 1.5, "name": "x"}
+        spec = {"node_selector": {"gpu": False, "zone": 2}}
+        failed, result = run_module(
+            profile_template.main, base_args(fake_api, labels=labels, spec=spec, _ansible_check_mode=True)
+        )
+        assert not failed
+        assert result["profile_template"]["labels"] == {"on": "true", "count": "1", "ratio": "1.5", "name": "x"}
+        assert result["profile_template"]["spec"]["node_selector"] == {"gpu": "false", "zone": "2"}
+
+    def test_string_maps_refuse_values_with_no_string_form(self, fake_api, run_module):
+        labels = {"a": {"b": 1}, "ok": "x"}
+        spec = {"node_selector": {"n": None, "l": [1]}}
+        failed, result = run_module(profile_template.main, base_args(fake_api, labels=labels, spec=spec))
+        assert failed
+        assert result["errors"] == [
+            "labels.a: must be a string, a number or a boolean, got a mapping",
+            'spec.node_selector.n: must be a string, a number or a boolean, got null (write "" for an empty string)',
+            "spec.node_selector.l: must be a string, a number or a boolean, got a list",
+        ]
         assert fake_api.requests == []
 
     def test_check_mode_create_writes_nothing(self, fake_api, run_module):
@@ -236,6 +259,16 @@ class TestInfo:
         assert [t["id"] for t in result["profile_templates"]] == ["1"]
         failed, result = run_module(profile_template_info.main, self.args(fake_api, display_name="zz"))
         assert not failed and result["profile_templates"] == []
+
+    def test_label_filter_takes_scalars_as_yaml_writes_them(self, fake_api, run_module):
+        templates = {"profileTemplates": [{"id": "1", "displayName": "a", "labels": {"gpu": "true", "n": "1"}}]}
+        fake_api.add("GET", "/profile-templates", body=templates)
+        failed, result = run_module(profile_template_info.main, self.args(fake_api, labels={"gpu": True, "n": 1}))
+        assert not failed
+        assert [t["id"] for t in result["profile_templates"]] == ["1"]
+        failed, result = run_module(profile_template_info.main, self.args(fake_api, labels={"gpu": ["x"]}))
+        assert failed
+        assert result["msg"] == "Invalid input: labels.gpu: must be a string, a number or a boolean, got a list"
 
     def test_name_and_id_are_exclusive(self, fake_api, run_module):
         failed, result = run_module(profile_template_info.main, self.args(fake_api, display_name="a", id="1"))
