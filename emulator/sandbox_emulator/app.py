@@ -118,6 +118,7 @@ class EmulatorApp:
     def handle_api(self, request: Request) -> Response:
         started = time.perf_counter()
         entry = {
+            "seq": self.control.arrival(),
             "method": request.method,
             "path": request.path,
             "route": None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import threading
 from dataclasses import dataclass, field
@@ -131,10 +132,17 @@ class Control:
                     return fault
         return None
 
+    def arrival(self) -> int:
+        """The sequence number of a request that just arrived: the log is kept in arrival order."""
+        with self.lock:
+            return next(self._seq)
+
     def record(self, entry: dict) -> None:
         with self.lock:
-            entry["seq"] = next(self._seq)
-            self.log.append(entry)
+            if "seq" not in entry:
+                entry["seq"] = next(self._seq)
+            # a request that finishes late (a delay, a dropped connection) still takes its place of arrival
+            bisect.insort(self.log, entry, key=lambda item: item["seq"])
             if len(self.log) > MAX_LOG:
                 del self.log[: len(self.log) - MAX_LOG]
             self.total += 1

@@ -1,5 +1,6 @@
 """The test-control interface: faults of every kind, the request log and counters."""
 
+import threading
 import time
 
 import pytest
@@ -204,3 +205,15 @@ def test_config_switches_change_at_runtime_and_reset_restores_them(emu):
 )
 def test_config_switches_reject_bad_values(emu, body, message):
     assert_error(emu.control("POST", "/config", json=body), 400, 3, message)
+
+
+def test_request_log_keeps_the_order_of_arrival(emu):
+    fault(emu, method="GET", route="/profile-templates", delay=0.6)
+    slow = threading.Thread(target=emu.call, args=("GET", "/profile-templates"))
+    slow.start()
+    time.sleep(0.2)
+    emu.call("GET", "/managed-runners")
+    slow.join(timeout=10)
+    logged = emu.control("GET", "/requests").json()["requests"]
+    assert [entry["route"] for entry in logged] == ["/profile-templates", "/managed-runners"]
+    assert logged[0]["seq"] < logged[1]["seq"]

@@ -23,12 +23,11 @@ from ansible_collections.coreweave.sandbox.plugins.module_utils.compare import (
     to_user,
     to_wire,
 )
+from ansible_collections.coreweave.sandbox.plugins.module_utils.profile_spec import TEMPLATE_LIST_KEY, TEMPLATES_ROUTE
 
 RUNNERS_ROUTE = "/managed-runners"
-TEMPLATES_ROUTE = "/profile-templates"
 RUNNER_LIST_KEY = "runners"
 RUNNER_LIST_ALTERNATE_KEYS = ("managedRunners",)
-TEMPLATE_LIST_KEY = "profileTemplates"
 
 INSTALL_PREFIX = "RUNNER_INSTALL_STATUS_"
 CONNECTION_PREFIX = "RUNNER_CONNECTION_STATUS_"
