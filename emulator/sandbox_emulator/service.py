@@ -114,6 +114,18 @@ class Service:
                 return found[2]
         return self.store.find(RUNNER_KIND, org, "identity.runnerId", ident)
 
+    def _runner_or_404(self, org: str, ident: str) -> dict:
+        doc = self._find_runner(org, ident)
+        if doc is None:
+            raise not_found("runner", ident)
+        return doc
+
+    def _template_or_404(self, org: str, ident: str) -> dict:
+        doc = self._find_template(org, ident)
+        if doc is None:
+            raise not_found("profile_template", ident)
+        return doc
+
     def _find_template(self, org: str, ident: str) -> dict | None:
         if _is_uuid(ident):
             found = self.store.get(TEMPLATE_KIND, ident.lower())
@@ -391,9 +403,7 @@ class Service:
         with self.store.transaction() as store:
             now = self.clock()
             store.purge(now)
-            doc = self._find_runner(token.organization, ident)
-            if doc is None:
-                raise not_found("runner", ident)
+            doc = self._runner_or_404(token.organization, ident)
             return self.render_runner(token.organization, doc, now)
 
     def list_runners(self, token: Token, query) -> dict:
@@ -419,9 +429,7 @@ class Service:
         with self.store.transaction() as store:
             now = self.clock()
             store.purge(now)
-            doc = self._find_runner(org, ident)
-            if doc is None:
-                raise not_found("runner", ident)
+            doc = self._runner_or_404(org, ident)
             if paths is None:
                 identity = request.get("identity", {})
                 for name in ("runnerId", "clusterId", "clusterName"):
@@ -452,9 +460,7 @@ class Service:
         with self.store.transaction() as store:
             now = self.clock()
             store.purge(now)
-            doc = self._find_runner(token.organization, ident)
-            if doc is None:
-                raise not_found("runner", ident)
+            doc = self._runner_or_404(token.organization, ident)
             if doc["sim"].get("deletingAt") is None:
                 self._settle(doc["sim"], now)
                 doc["sim"]["deletingAt"] = now
@@ -467,9 +473,7 @@ class Service:
         with self.store.transaction() as store:
             now = self.clock()
             store.purge(now)
-            doc = self._find_runner(org, ident)
-            if doc is None:
-                raise not_found("runner", ident)
+            doc = self._runner_or_404(org, ident)
             sim = doc["sim"]
             runner_id = doc["identity"]["runnerId"]
             if sim.get("deletingAt") is not None:
@@ -517,9 +521,7 @@ class Service:
 
     def get_template(self, token: Token, ident: str) -> dict:
         with self.store.transaction():
-            doc = self._find_template(token.organization, ident)
-            if doc is None:
-                raise not_found("profile_template", ident)
+            doc = self._template_or_404(token.organization, ident)
             return self.render_template(token.organization, doc)
 
     def list_templates(self, token: Token, query) -> dict:
@@ -543,9 +545,7 @@ class Service:
         org = token.organization
         with self.store.transaction() as store:
             now = self.clock()
-            doc = self._find_template(org, ident)
-            if doc is None:
-                raise not_found("profile_template", ident)
+            doc = self._template_or_404(org, ident)
             if paths is None and request.get("displayName") and request["displayName"] != doc["displayName"]:
                 raise invalid(
                     "profile_template.display_name is immutable; a rename is a new template",
@@ -566,9 +566,7 @@ class Service:
         org = token.organization
         with self.store.transaction() as store:
             store.purge(self.clock())
-            doc = self._find_template(org, ident)
-            if doc is None:
-                raise not_found("profile_template", ident)
+            doc = self._template_or_404(org, ident)
             binders = [
                 runner["identity"]["runnerId"]
                 for runner in store.all(RUNNER_KIND, org)
