@@ -438,7 +438,8 @@ def immutable_problems(current, desired):
     identity = (current or {}).get("identity") or {}
     wanted = desired.get("identity") or {}
     for option, wire in (("cluster_id", "clusterId"), ("cluster_name", "clusterName")):
-        if wire in wanted and identity.get(wire) and wanted[wire] != identity.get(wire):
+        same = (wanted.get(wire) or "").lower() == (identity.get(wire) or "").lower() if wire == "clusterId" else None
+        if wire in wanted and identity.get(wire) and not same and wanted[wire] != identity.get(wire):
             problems.append(
                 f"{option} cannot change from {identity.get(wire)!r} to {wanted[wire]!r}: a runner is installed "
                 "into one cluster for its whole life (the field is immutable); "
@@ -478,10 +479,10 @@ def install_in_progress(runner):
 def _timed(wait):
     """Let a :class:`RunnerError` raised by ``wait`` carry how long the wait took, like a success does."""
 
-    def timed(client, runner_id, timeout, interval=POLL_INTERVAL, clock=time.monotonic, sleep=time.sleep):
+    def timed(client, runner_id, timeout, interval=POLL_INTERVAL, clock=time.monotonic, sleep=time.sleep, **options):
         started = clock()
         try:
-            return wait(client, runner_id, timeout, interval, clock, sleep, started)
+            return wait(client, runner_id, timeout, interval, clock, sleep, started, **options)
         except RunnerError as err:
             err.duration = round(clock() - started, 3)
             raise
@@ -491,11 +492,14 @@ def _timed(wait):
 
 
 @_timed
-def wait_until_ready(client, runner_id, timeout, interval, clock, sleep, started):
+def wait_until_ready(client, runner_id, timeout, interval, clock, sleep, started, require_connection=True):
     """Poll until the runner is READY and CONNECTED; returns the runner and the seconds waited.
 
-    Raises :class:`RunnerError` when the install FAILED, the runner vanished, or ``timeout`` passed.
+    With ``require_connection=False`` READY is enough: a runner that was DISCONNECTED before the task
+    will not reconnect because of it. Raises :class:`RunnerError` when the install FAILED, the runner
+    vanished, or ``timeout`` passed.
     """
+    wanted = "READY and CONNECTED" if require_connection else "READY"
     deadline = started + timeout
     runner = None
     while True:
@@ -508,12 +512,14 @@ def wait_until_ready(client, runner_id, timeout, interval, clock, sleep, started
                 runner,
                 install_error=to_user(runner.get("installError") or {}),
             )
-        if runner.get("installStatus") == READY and runner.get("connectionStatus") == CONNECTED:
+        if runner.get("installStatus") == READY and (
+            runner.get("connectionStatus") == CONNECTED or not require_connection
+        ):
             return runner, round(clock() - started, 3)
         remaining = deadline - clock()
         if remaining <= 0:
             raise RunnerError(
-                f"runner {runner_id} was not READY and CONNECTED within wait_timeout={timeout}s; "
+                f"runner {runner_id} was not {wanted} within wait_timeout={timeout}s; "
                 f"last seen: {describe_status(runner)}",
                 runner,
             )

@@ -562,6 +562,8 @@ from ansible_collections.coreweave.sandbox.plugins.module_utils.profile_spec imp
 from ansible_collections.coreweave.sandbox.plugins.module_utils.runner import (
     BINDINGS_PATH,
     DISCONNECTED,
+    FAILED,
+    READY,
     RUNNERS_ROUTE,
     RunnerError,
     TemplateNames,
@@ -572,6 +574,7 @@ from ansible_collections.coreweave.sandbox.plugins.module_utils.runner import (
     desired_runner,
     diff_in_option_form,
     immutable_problems,
+    install_failure_message,
     install_in_progress,
     maintenance_policy_problems,
     predict_update,
@@ -828,10 +831,10 @@ class ManagedRunner:
                 sent_profile_bindings=to_user(sent),
             )
 
-    def wait(self, wait_function):
+    def wait(self, wait_function, **options):
         """Run a wait; its failures (install failed, timeout, an API error) end the task, ``changed`` kept."""
         try:
-            outcome = wait_function(self.client, self.runner_id, self.params["wait_timeout"])
+            outcome = wait_function(self.client, self.runner_id, self.params["wait_timeout"], **options)
         except RunnerError as err:
             self.duration = err.duration or 0.0
             self.fail(err.message, runner=err.runner, **err.details)
@@ -840,9 +843,19 @@ class ManagedRunner:
             self.module.fail_api(err, prefix=f"While waiting for runner {self.runner_id}")
         return outcome
 
-    def wait_ready(self):
-        runner, self.duration = self.wait(wait_until_ready)
+    def wait_ready(self, require_connection=True):
+        runner, self.duration = self.wait(wait_until_ready, require_connection=require_connection)
         return runner
+
+    def warn_if_unhealthy(self, runner):
+        """Say what a check-mode or unchanged run would otherwise hide: a failed install, a lost connection."""
+        if runner.get("installStatus") == FAILED:
+            self.module.module.warn(install_failure_message(self.runner_id, runner))
+        elif runner.get("installStatus") == READY and runner.get("connectionStatus") == DISCONNECTED:
+            self.module.module.warn(
+                f"Runner {self.runner_id} is installed but DISCONNECTED: no heartbeat since "
+                f"{runner.get('lastHeartbeatAt') or 'it was installed'}. Check the runner pod in its cluster."
+            )
 
     def present(self, current):
         if current is not None:
@@ -868,6 +881,11 @@ class ManagedRunner:
         if current is None and self.module.check_mode:
             runner = dict(runner, identity=dict(desired.get("identity") or {}, runnerId=self.runner_id))
         if self.module.diff_requested and self.module.result["changed"]:
+            if current is None:
+                identity = desired.get("identity") or {}
+                for option, wire in (("cluster_name", "clusterName"), ("cluster_id", "clusterId")):
+                    if identity.get(wire):
+                        self.module.diff["after"][option] = identity[wire]
             diff_in_option_form(self.module.diff, self.module.call(self.templates.names))
         changed = self.module.result["changed"]
         if self.params["apply_update"] and (current is not None) and runner.get("updateAvailable"):
@@ -876,20 +894,25 @@ class ManagedRunner:
                 runner = predict_update(runner)
             else:
                 runner = self.module.write(apply_pending_update, self.client, self.runner_id, runner)
-        if self.params["wait"] and not self.module.check_mode:
-            if changed or install_in_progress(runner):
-                runner = self.wait_ready()
-            elif runner.get("connectionStatus") == DISCONNECTED:
-                self.module.module.warn(
-                    f"Runner {self.runner_id} is installed but DISCONNECTED: no heartbeat since "
-                    f"{runner.get('lastHeartbeatAt') or 'it was installed'}. Check the runner pod in its cluster."
-                )
+        if self.module.check_mode or not self.params["wait"]:
+            if current is not None:
+                self.warn_if_unhealthy(current)
+        elif changed or install_in_progress(runner):
+            # A runner that had lost its connection before this task is not expected to regain it because of it.
+            was_disconnected = current is not None and current.get("connectionStatus") == DISCONNECTED
+            runner = self.wait_ready(require_connection=not was_disconnected)
+            if was_disconnected:
+                self.warn_if_unhealthy(runner)
+        else:
+            self.warn_if_unhealthy(runner)
         return runner
 
     def absent(self, current):
         deleting = current is not None and current.get("installStatus") == "RUNNER_INSTALL_STATUS_DELETING"
         if not deleting:
             self.module.ensure_absent(current, lambda: self.client.delete(self.route), FIELDS)
+            if self.module.diff_requested and current is not None:
+                diff_in_option_form(self.module.diff, self.module.call(self.templates.names))
         if current is not None and self.params["wait"] and not self.module.check_mode:
             self.duration = self.wait(wait_until_gone)
 

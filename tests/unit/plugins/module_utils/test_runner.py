@@ -510,3 +510,22 @@ def test_diff_in_option_form_names_templates_and_spells_options():
         {"profile": "default-cpu", "default": True},
         {"profile": "id-unknown", "default": False},
     ]
+
+
+def test_wait_until_ready_without_connection_accepts_ready_and_disconnected():
+    clock = Clock()
+    ready = status("READY", "DISCONNECTED")
+    client = FakeClient(runners=[status("PROVISIONING"), ready])
+    runner, duration = rn.wait_until_ready(client, "r", 60, clock=clock, sleep=clock.sleep, require_connection=False)
+    assert runner == ready
+    assert duration > 0
+    other = Clock()
+    with pytest.raises(rn.RunnerError, match="was not READY and CONNECTED within wait_timeout=2s"):
+        rn.wait_until_ready(FakeClient(runners=[ready]), "r", 2, clock=other, sleep=other.sleep)
+
+
+def test_cluster_id_compares_without_case():
+    current = {"identity": {"clusterId": "3f6b2a1e-5c4d-4e8f-9a0b-1c2d3e4f5a03", "clusterName": "staging-central"}}
+    assert rn.immutable_problems(current, {"identity": {"clusterId": "3F6B2A1E-5C4D-4E8F-9A0B-1C2D3E4F5A03"}}) == []
+    problems = rn.immutable_problems(current, {"identity": {"clusterName": "prod-east"}})
+    assert problems and problems[0].startswith("cluster_name cannot change from 'staging-central' to 'prod-east'")
