@@ -11,6 +11,8 @@ options:
     description:
       - Bearer token for the CoreWeave API, created on the Tokens page of the cloud console.
       - Write operations need a token whose user holds C(SANDBOX_ADMIN); reads need C(SANDBOX_USER).
+        Check mode only reads, so it cannot tell that a token lacks C(SANDBOX_ADMIN); the real run then fails with
+        HTTP 403.
       - If not set, the value of the E(COREWEAVE_API_TOKEN) environment variable is used.
       - The token is never shown in results, diffs, failure messages or logs.
     type: str
