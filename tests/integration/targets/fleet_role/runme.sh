@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The fleet role end to end against the emulator, with the example fleet of the demo playbook:
-# converge, converge again with changed=0 in the play recap, prune in check mode and for real, a misspelt
-# fleet rejected by argument validation before any request, and the fleet file checks of the playbook: a missing
-# file, a relative path taken from the current directory, an unknown top-level key, and prune with an empty fleet.
+# converge, converge again with changed=0 in the play recap, keys removed from fleet entries cleared, prune in
+# check mode and for real, a misspelt fleet rejected by argument validation before any request, and the fleet file
+# checks of the playbook: a missing file, a relative path taken from the current directory, an unknown top-level
+# key, and prune with an empty fleet.
 set -eux -o pipefail
 
 # ansible-test copies tests/integration, with the integration configuration (API endpoint, tokens, emulator URL)
@@ -46,6 +47,18 @@ grep -q 'runner research-west: install READY, connection CONNECTED' "$output/con
 fleet "$@" | tee "$output/again.txt"
 test "$(changed "$output/again.txt")" = 0
 grep -q 'unchanged 5 (ds-gpu-h100, agent-allowlist, default-cpu, eval-no-egress, minimal)' "$output/again.txt"
+
+# The fleet is authoritative for the fields of each declared entry: keys removed from an entry clear the fields,
+# and a rerun changes nothing. Converging the example fleet again restores them.
+fleet -e sandbox_fleet_file=drift-fleet.yml "$@" | tee "$output/drift.txt"
+grep -q 'profile templates: created 0, updated 1 (default-cpu), deleted 0, unchanged 0' "$output/drift.txt"
+grep -q 'runners: created 0, updated 1 (prod-east-managed), deleted 0, unchanged 0' "$output/drift.txt"
+ansible-playbook drift-check.yml "$@"
+fleet -e sandbox_fleet_file=drift-fleet.yml "$@" | tee "$output/drift-again.txt"
+test "$(changed "$output/drift-again.txt")" = 0
+fleet "$@" | tee "$output/restore.txt"
+grep -q 'updated 1 (default-cpu)' "$output/restore.txt"
+grep -q 'updated 1 (prod-east-managed)' "$output/restore.txt"
 
 # Without sandbox_prune, what the fleet does not declare stays.
 ansible-playbook extra.yml "$@"
