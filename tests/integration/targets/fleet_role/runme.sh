@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The fleet role end to end against the emulator, with the example fleet of the demo playbook:
 # converge, converge again with changed=0 in the play recap, keys removed from fleet entries cleared, prune in
-# check mode and for real, a misspelt fleet rejected by argument validation before any request, and the fleet file
+# check mode and for real, a misspelt fleet rejected by argument validation before any request, a fleet with
+# duplicate entries refused before any request, and the fleet file
 # checks of the playbook: a missing file, a relative path taken from the current directory, an unknown top-level
 # key, and prune with an empty fleet.
 set -eux -o pipefail
@@ -92,6 +93,16 @@ cat "$output/typo.txt"
 grep -q 'Validation of arguments failed' "$output/typo.txt"
 grep -q 'sandbox_profiles.spec.contianer_image' "$output/typo.txt"
 grep -q 'sandbox_runners.profile_bindngs' "$output/typo.txt"
+emulator no_requests "$@"
+
+# A fleet that declares a profile template or a runner twice fails, naming them, before any request; in check
+# mode too.
+emulator clear "$@"
+for mode in --diff --check; do
+  fleet_fails "$output/duplicate.txt" -e sandbox_fleet_file=duplicate-fleet.yml "$mode" "$@"
+  grep -q 'duplicate display_name in sandbox_profiles: fleet-role-twice;' "$output/duplicate.txt"
+  grep -q 'duplicate runner_id in sandbox_runners: fleet-role-twice\.' "$output/duplicate.txt"
+done
 emulator no_requests "$@"
 
 # A fleet file that does not exist fails, naming the path it looked for, before any request.
