@@ -145,4 +145,20 @@ grep -q 'deleted 5 (agent-allowlist, default-cpu, ds-gpu-h100, eval-no-egress, m
 grep -q 'runners: created 0, updated 0, deleted 2 (prod-east-managed, research-west)' "$output/empty-prune-check.txt"
 emulator no_writes "$@"
 
+# Prune keeps a template that a declared runner still binds, in check mode and for real alike; the templates bound
+# only by the runners that the run prunes or rebinds go after those runners. Nothing fails, a rerun changes nothing.
+ansible-playbook extra.yml "$@"
+emulator clear "$@"
+fleet -e sandbox_fleet_file=bound-fleet.yml -e sandbox_prune=true --check "$@" | tee "$output/bound-check.txt"
+emulator no_writes "$@"
+fleet -e sandbox_fleet_file=bound-fleet.yml -e sandbox_prune=true "$@" | tee "$output/bound.txt"
+for run in bound-check bound; do
+  grep -q 'profile template fleet-role-extra kept: still bound by research-west' "$output/$run.txt"
+  grep -q 'deleted 4 (agent-allowlist, default-cpu, ds-gpu-h100, eval-no-egress)' "$output/$run.txt"
+  grep -q 'deleted 2 (fleet-role-extra, prod-east-managed)' "$output/$run.txt"
+done
+fleet -e sandbox_fleet_file=bound-fleet.yml -e sandbox_prune=true "$@" | tee "$output/bound-again.txt"
+test "$(changed "$output/bound-again.txt")" = 0
+grep -q 'profile template fleet-role-extra kept: still bound by research-west' "$output/bound-again.txt"
+
 emulator reset "$@"
