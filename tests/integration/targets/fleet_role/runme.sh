@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The fleet role end to end against the emulator, with the example fleet of the demo playbook:
-# converge, converge again with changed=0 in the play recap, prune in check mode and for real, a misspelt
-# fleet rejected by argument validation before any request, and the fleet file checks of the playbook: a missing
-# file, a relative path taken from the current directory, an unknown top-level key, and prune with an empty fleet.
+# converge, converge again with changed=0 in the play recap, keys removed from fleet entries cleared, prune in
+# check mode and for real, a misspelt fleet rejected by argument validation before any request, a fleet with
+# duplicate entries refused before any request, and the fleet file
+# checks of the playbook: a missing file, a relative path taken from the current directory, an unknown top-level
+# key, and prune with an empty fleet.
 set -eux -o pipefail
 
 # ansible-test copies tests/integration, with the integration configuration (API endpoint, tokens, emulator URL)
@@ -47,6 +49,18 @@ fleet "$@" | tee "$output/again.txt"
 test "$(changed "$output/again.txt")" = 0
 grep -q 'unchanged 5 (ds-gpu-h100, agent-allowlist, default-cpu, eval-no-egress, minimal)' "$output/again.txt"
 
+# The fleet is authoritative for the fields of each declared entry: keys removed from an entry clear the fields,
+# and a rerun changes nothing. Converging the example fleet again restores them.
+fleet -e sandbox_fleet_file=drift-fleet.yml "$@" | tee "$output/drift.txt"
+grep -q 'profile templates: created 0, updated 1 (default-cpu), deleted 0, unchanged 0' "$output/drift.txt"
+grep -q 'runners: created 0, updated 1 (prod-east-managed), deleted 0, unchanged 0' "$output/drift.txt"
+ansible-playbook drift-check.yml "$@"
+fleet -e sandbox_fleet_file=drift-fleet.yml "$@" | tee "$output/drift-again.txt"
+test "$(changed "$output/drift-again.txt")" = 0
+fleet "$@" | tee "$output/restore.txt"
+grep -q 'updated 1 (default-cpu)' "$output/restore.txt"
+grep -q 'updated 1 (prod-east-managed)' "$output/restore.txt"
+
 # Without sandbox_prune, what the fleet does not declare stays.
 ansible-playbook extra.yml "$@"
 fleet "$@" | tee "$output/keep.txt"
@@ -79,6 +93,16 @@ cat "$output/typo.txt"
 grep -q 'Validation of arguments failed' "$output/typo.txt"
 grep -q 'sandbox_profiles.spec.contianer_image' "$output/typo.txt"
 grep -q 'sandbox_runners.profile_bindngs' "$output/typo.txt"
+emulator no_requests "$@"
+
+# A fleet that declares a profile template or a runner twice fails, naming them, before any request; in check
+# mode too.
+emulator clear "$@"
+for mode in --diff --check; do
+  fleet_fails "$output/duplicate.txt" -e sandbox_fleet_file=duplicate-fleet.yml "$mode" "$@"
+  grep -q 'duplicate display_name in sandbox_profiles: fleet-role-twice;' "$output/duplicate.txt"
+  grep -q 'duplicate runner_id in sandbox_runners: fleet-role-twice\.' "$output/duplicate.txt"
+done
 emulator no_requests "$@"
 
 # A fleet file that does not exist fails, naming the path it looked for, before any request.
@@ -120,5 +144,21 @@ grep -q 'deleted 5 (agent-allowlist, default-cpu, ds-gpu-h100, eval-no-egress, m
   "$output/empty-prune-check.txt"
 grep -q 'runners: created 0, updated 0, deleted 2 (prod-east-managed, research-west)' "$output/empty-prune-check.txt"
 emulator no_writes "$@"
+
+# Prune keeps a template that a declared runner still binds, in check mode and for real alike; the templates bound
+# only by the runners that the run prunes or rebinds go after those runners. Nothing fails, a rerun changes nothing.
+ansible-playbook extra.yml "$@"
+emulator clear "$@"
+fleet -e sandbox_fleet_file=bound-fleet.yml -e sandbox_prune=true --check "$@" | tee "$output/bound-check.txt"
+emulator no_writes "$@"
+fleet -e sandbox_fleet_file=bound-fleet.yml -e sandbox_prune=true "$@" | tee "$output/bound.txt"
+for run in bound-check bound; do
+  grep -q 'profile template fleet-role-extra kept: still bound by research-west' "$output/$run.txt"
+  grep -q 'deleted 4 (agent-allowlist, default-cpu, ds-gpu-h100, eval-no-egress)' "$output/$run.txt"
+  grep -q 'deleted 2 (fleet-role-extra, prod-east-managed)' "$output/$run.txt"
+done
+fleet -e sandbox_fleet_file=bound-fleet.yml -e sandbox_prune=true "$@" | tee "$output/bound-again.txt"
+test "$(changed "$output/bound-again.txt")" = 0
+grep -q 'profile template fleet-role-extra kept: still bound by research-west' "$output/bound-again.txt"
 
 emulator reset "$@"
