@@ -275,11 +275,10 @@ def apply_fields(current, desired, fields):
     return result
 
 
-def managed_view(resource, fields, user_paths=None):
+def managed_view(resource, fields):
     """The managed fields of a wire resource, in user form, for diffs.
 
-    ``user_paths`` maps a wire path to the user-form key it is shown under (default: its last step,
-    converted to snake_case or to the JSON block's short name).
+    Each field is shown under its last step in user form: snake_case, or the JSON block's short name.
     """
     if resource is None:
         return {}
@@ -288,7 +287,5 @@ def managed_view(resource, fields, user_paths=None):
         if not has_path(resource, wire_path):
             continue
         leaf = wire_path.rsplit(".", 1)[-1]
-        converted = to_user({leaf: get_path(resource, wire_path)})
-        name = (user_paths or {}).get(wire_path) or next(iter(converted))
-        view[name] = next(iter(converted.values()))
+        view.update(to_user({leaf: get_path(resource, wire_path)}))
     return view

@@ -272,7 +272,8 @@ class SandboxModule:
             self.module.fail_json(msg=missing_required_lib("jsonschema"), exception=JSONSCHEMA_IMPORT_ERROR)
 
     def fail_invalid(self, errors):
-        """Fail before any request when input validation found ``errors`` (a list of messages)."""
+        """Fail before any request when input validation found ``errors`` (messages; ``None`` entries are skipped)."""
+        errors = [message for message in errors if message]
         if errors:
             self.fail("Invalid input: " + "; ".join(errors), errors=list(errors))
 
@@ -318,9 +319,7 @@ class SandboxModule:
         self._writes_landed = True
         return outcome
 
-    def ensure_present(
-        self, current, desired, fields, create, update, rules=NO_RULES, user_paths=None, build_update=None
-    ):
+    def ensure_present(self, current, desired, fields, create, update, rules=NO_RULES, build_update=None):
         """Create or update one resource so that its managed ``fields`` equal ``desired``.
 
         ``current`` is the resource as read (``None`` when absent), ``desired`` the wire form of what
@@ -333,7 +332,7 @@ class SandboxModule:
         """
         if current is None:
             self.result["changed"] = True
-            self.set_diff({}, managed_view(desired, fields, user_paths))
+            self.set_diff({}, managed_view(desired, fields))
             if self.check_mode:
                 return copy.deepcopy(desired)
             return self.write(create, desired)
@@ -341,8 +340,8 @@ class SandboxModule:
         changed = changed_fields(desired, current, fields, rules)
         predicted = apply_fields(current, desired, [pair for pair in fields if pair in changed])
         self.set_diff(
-            managed_view(current, _present_in(desired, fields), user_paths),
-            managed_view(predicted, _present_in(desired, fields), user_paths),
+            managed_view(current, _present_in(desired, fields)),
+            managed_view(predicted, _present_in(desired, fields)),
         )
         if not changed:
             return current
@@ -355,12 +354,12 @@ class SandboxModule:
             body, mask = build_update(current, desired, changed)
         return self.write(update, body, mask)
 
-    def ensure_absent(self, current, delete, fields=(), user_paths=None):
+    def ensure_absent(self, current, delete, fields=()):
         """Delete the resource when it exists; ``delete()`` is not called in check mode."""
         if current is None:
             return False
         self.result["changed"] = True
-        self.set_diff(managed_view(current, fields, user_paths), {})
+        self.set_diff(managed_view(current, fields), {})
         if not self.check_mode:
             self.write(delete)
         return True

@@ -334,7 +334,7 @@ def main():
     module = SandboxModule(argument_spec())
     params = module.params
 
-    errors = [message for message in (display_name_error(params["display_name"]),) if message]
+    errors = [display_name_error(params["display_name"])]
     if params["spec"] is not None:
         if needs_jsonschema(params["spec"]):
             module.require_jsonschema()

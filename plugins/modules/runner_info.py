@@ -192,7 +192,7 @@ def main():
     client = module.client
 
     if params["runner_id"] is not None:
-        module.fail_invalid([message for message in (runner_id_error(params["runner_id"]),) if message])
+        module.fail_invalid([runner_id_error(params["runner_id"])])
         found = module.call(client.get_or_none, runner_route(params["runner_id"]))
         runners = [found] if found is not None else []
     else:
