@@ -250,3 +250,13 @@ def test_refused_means_the_api_did_not_apply_the_request(status, refused):
 def test_scrub_masks_the_token_and_its_escaped_form():
     client = SandboxClient("https://api.example.test", "tok\tab", retries=0)
     assert client.scrub("a tok\tab b " + repr("tok\tab")) == "a ******** b '********'"
+
+
+def test_user_agent_names_the_version_of_galaxy_yml():
+    import pathlib
+    import re
+
+    galaxy = pathlib.Path(__file__).resolve().parents[4] / "galaxy.yml"
+    version = re.search(r"^version:\s*(\S+)\s*$", galaxy.read_text(), re.MULTILINE).group(1)
+    assert version == client_module.COLLECTION_VERSION
+    assert client_module.USER_AGENT.endswith("/" + version)
